@@ -1,0 +1,47 @@
+# vsp — build, test, demo.  See README.md.
+PKGS     := gdal proj libpq cairo inih libcrypto
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CC       ?= gcc
+OPT      ?= -O2 -g
+CFLAGS   += -std=c11 $(OPT) -Wall -Wextra -Werror -fopenmp -D_DEFAULT_SOURCE -D_GNU_SOURCE $(PKG_CFLAGS) $(SAN)
+LDLIBS   += $(PKG_LIBS) -lm
+LDFLAGS  += -fopenmp $(SAN)
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
+CFLAGS   += -DVSP_VERSION='"$(VERSION)"'
+
+LIB_SRC  := $(filter-out pipeline/main.c,$(wildcard pipeline/*.c geo/*.c))
+LIB_OBJ  := $(patsubst %.c,build/%.o,$(LIB_SRC))
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_BIN := $(patsubst tests/%.c,bin/%,$(TEST_SRC))
+
+.PHONY: all deps demo test clean bench install
+all: bin/vsp
+
+build/%.o: %.c $(wildcard pipeline/*.h geo/*.h)
+	@mkdir -p $(dir $@)
+	@echo "CC $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
+
+bin/vsp: build/pipeline/main.o $(LIB_OBJ)
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+bin/test_%: tests/test_%.c tests/testutil.h $(LIB_OBJ)
+	@mkdir -p bin
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS) -lcmocka
+
+tests: $(TEST_BIN)
+
+deps:
+	@scripts/deps.sh
+
+test: bin/vsp $(TEST_BIN)
+	@scripts/run-tests.sh $(TEST_BIN)
+
+demo: deps
+	@$(MAKE) --no-print-directory bin/vsp
+	@scripts/demo.sh
+
+clean:
+	rm -rf build bin

@@ -1,0 +1,499 @@
+/*
+ * geo/areas.c — read area polygons through GDAL, bring them into the working CRS with PROJ
+ * (through OGR's coordinate transformation), repair what GEOS can repair, and count the
+ * households with a signal per area.
+ */
+#include "areas.h"
+#include "../pipeline/log.h"
+
+#include <gdal/gdal.h>
+#include <gdal/ogr_srs_api.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct raw_area
+{
+	char	   *code;
+	OGRGeometryH geom;
+	double		households;
+} raw_area;
+
+static int
+cmp_raw(const void *a, const void *b)
+{
+	return strcmp(((const raw_area *) a)->code, ((const raw_area *) b)->code);
+}
+
+static int
+cmp_code(const void *key, const void *elem)
+{
+	return strcmp((const char *) key, *(char *const *) elem);
+}
+
+long
+areas_find(const areas *a, const char *code)
+{
+	char	  **hit = bsearch(code, a->code, a->n, sizeof(char *), cmp_code);
+
+	return hit ? (long) (hit - a->code) : -1;
+}
+
+/* Add the rings of a (multi)polygon to the builder. */
+static int
+add_rings(geo_polys *p, OGRGeometryH g)
+{
+	OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+
+	if (t == wkbPolygon)
+	{
+		for (int r = 0; r < OGR_G_GetGeometryCount(g); r++)
+		{
+			OGRGeometryH ring = OGR_G_GetGeometryRef(g, r);
+			int			np = OGR_G_GetPointCount(ring);
+			double	   *xy;
+
+			if (np <= 0)
+				continue;
+			if (!(xy = malloc((size_t) np * 2 * sizeof(double))))
+				return -1;
+			OGR_G_GetPoints(ring, xy, 2 * sizeof(double), xy + 1, 2 * sizeof(double), NULL, 0);
+			if (geo_polys_add_ring(p, xy, (size_t) np) != 0)
+			{
+				free(xy);
+				return -1;
+			}
+			free(xy);
+		}
+		return 0;
+	}
+	if (t == wkbMultiPolygon || t == wkbGeometryCollection)
+	{
+		for (int i = 0; i < OGR_G_GetGeometryCount(g); i++)
+			if (add_rings(p, OGR_G_GetGeometryRef(g, i)) != 0)
+				return -1;
+	}
+	return 0;
+}
+
+/* Keep only the polygonal part of a repaired geometry (MakeValid may return collections). */
+static OGRGeometryH
+polygonal_part(OGRGeometryH g)
+{
+	OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+	OGRGeometryH mp;
+
+	if (t == wkbPolygon || t == wkbMultiPolygon)
+		return OGR_G_Clone(g);
+	if (t != wkbGeometryCollection)
+		return NULL;
+	mp = OGR_G_CreateGeometry(wkbMultiPolygon);
+	for (int i = 0; i < OGR_G_GetGeometryCount(g); i++)
+	{
+		OGRGeometryH sub = OGR_G_GetGeometryRef(g, i);
+		OGRwkbGeometryType st = wkbFlatten(OGR_G_GetGeometryType(sub));
+
+		if (st == wkbPolygon)
+			OGR_G_AddGeometry(mp, sub);
+		else if (st == wkbMultiPolygon)
+			for (int k = 0; k < OGR_G_GetGeometryCount(sub); k++)
+				OGR_G_AddGeometry(mp, OGR_G_GetGeometryRef(sub, k));
+	}
+	if (OGR_G_GetGeometryCount(mp) == 0)
+	{
+		OGR_G_DestroyGeometry(mp);
+		return NULL;
+	}
+	return mp;
+}
+
+static OGRSpatialReferenceH
+srs_from(const char *def)
+{
+	OGRSpatialReferenceH s = OSRNewSpatialReference(NULL);
+
+	if (s && OSRSetFromUserInput(s, def) != OGRERR_NONE)
+	{
+		OSRDestroySpatialReference(s);
+		return NULL;
+	}
+	/* x = easting/longitude, y = northing/latitude, whatever the CRS's official order */
+	if (s)
+		OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
+	return s;
+}
+
+int
+areas_read(const areas_source *src, areas *a, char *err, size_t errlen)
+{
+	GDALDatasetH ds = NULL;
+	OGRLayerH	lyr;
+	OGRFeatureDefnH defn;
+	OGRSpatialReferenceH from = NULL, to = NULL;
+	OGRCoordinateTransformationH ct = NULL;
+	OGRFeatureH f;
+	raw_area   *raw = NULL;
+	size_t		nraw = 0, cap = 0;
+	int			idf, hhf = -1, rc = -1;
+
+	memset(a, 0, sizeof(*a));
+	GDALAllRegister();
+	CPLPushErrorHandler(CPLQuietErrorHandler);
+	ds = GDALOpenEx(src->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+	CPLPopErrorHandler();
+	if (!ds)
+		return snprintf(err, errlen, "areas: cannot open %s", src->path), -1;
+	lyr = (src->layer && src->layer[0]) ? GDALDatasetGetLayerByName(ds, src->layer) : GDALDatasetGetLayer(ds, 0);
+	if (!lyr)
+	{
+		snprintf(err, errlen, "areas: %s has no layer %s", src->path,
+				 src->layer && src->layer[0] ? src->layer : "(first)");
+		goto done;
+	}
+	defn = OGR_L_GetLayerDefn(lyr);
+	if ((idf = OGR_FD_GetFieldIndex(defn, src->id_field)) < 0)
+	{
+		snprintf(err, errlen, "areas: layer %s has no id field %s", OGR_L_GetName(lyr), src->id_field);
+		goto done;
+	}
+	if (src->households_field && (hhf = OGR_FD_GetFieldIndex(defn, src->households_field)) < 0)
+	{
+		snprintf(err, errlen, "areas: layer %s has no households field %s", OGR_L_GetName(lyr),
+				 src->households_field);
+		goto done;
+	}
+	if (OGR_L_GetSpatialRef(lyr))
+	{
+		from = OSRClone(OGR_L_GetSpatialRef(lyr));
+		if (from)
+			OSRSetAxisMappingStrategy(from, OAMS_TRADITIONAL_GIS_ORDER);
+	}
+	else if (src->srs && src->srs[0])
+		from = srs_from(src->srs);
+	else
+	{
+		snprintf(err, errlen, "areas: layer %s has no CRS; set [areas] srs", OGR_L_GetName(lyr));
+		goto done;
+	}
+	if (!from || !(to = srs_from(src->working_crs)))
+	{
+		snprintf(err, errlen, "areas: unknown CRS %s", from ? src->working_crs : src->srs);
+		goto done;
+	}
+	if (!OSRIsSame(from, to) && !(ct = OCTNewCoordinateTransformation(from, to)))
+	{
+		snprintf(err, errlen, "areas: no transformation from the layer's CRS to %s", src->working_crs);
+		goto done;
+	}
+	snprintf(a->srs_wkt_name, sizeof(a->srs_wkt_name), "%s", src->working_crs);
+
+	OGR_L_ResetReading(lyr);
+	while ((f = OGR_L_GetNextFeature(lyr)) != NULL)
+	{
+		const char *id = OGR_F_IsFieldSetAndNotNull(f, idf) ? OGR_F_GetFieldAsString(f, idf) : NULL;
+		OGRGeometryH g = OGR_F_GetGeometryRef(f), poly = NULL;
+
+		if (!id || !id[0])
+		{
+			log_warn("area source %s: feature %lld has no id: excluded", src->path,
+					 (long long) OGR_F_GetFID(f));
+			a->excluded++;
+			OGR_F_Destroy(f);
+			continue;
+		}
+		if (!g || OGR_G_IsEmpty(g))
+		{
+			log_warn("area %s: no geometry: excluded", id);
+			a->excluded++;
+			OGR_F_Destroy(f);
+			continue;
+		}
+		g = OGR_G_Clone(g);
+		if (ct && OGR_G_Transform(g, ct) != OGRERR_NONE)
+		{
+			log_warn("area %s: cannot transform geometry: excluded", id);
+			OGR_G_DestroyGeometry(g);
+			a->excluded++;
+			OGR_F_Destroy(f);
+			continue;
+		}
+		if (!OGR_G_IsValid(g))
+		{
+			OGRGeometryH fixed = OGR_G_MakeValid(g);
+
+			poly = fixed ? polygonal_part(fixed) : NULL;
+			if (fixed)
+				OGR_G_DestroyGeometry(fixed);
+			if (poly && OGR_G_IsValid(poly) && !OGR_G_IsEmpty(poly))
+			{
+				log_info("area %s: invalid geometry repaired", id);
+				a->repaired++;
+			}
+			else
+			{
+				log_warn("area %s: invalid geometry cannot be repaired: excluded", id);
+				if (poly)
+					OGR_G_DestroyGeometry(poly);
+				poly = NULL;
+				a->excluded++;
+			}
+			OGR_G_DestroyGeometry(g);
+		}
+		else
+		{
+			poly = polygonal_part(g);
+			OGR_G_DestroyGeometry(g);
+			if (!poly)
+			{
+				log_warn("area %s: not a polygon: excluded", id);
+				a->excluded++;
+			}
+		}
+		if (poly)
+		{
+			if (nraw == cap)
+			{
+				size_t		nc = cap ? cap * 2 : 1024;
+				raw_area   *nr = realloc(raw, nc * sizeof(*raw));
+
+				if (!nr)
+				{
+					OGR_G_DestroyGeometry(poly);
+					OGR_F_Destroy(f);
+					snprintf(err, errlen, "areas: out of memory");
+					goto done;
+				}
+				raw = nr;
+				cap = nc;
+			}
+			raw[nraw].code = strdup(id);
+			raw[nraw].geom = poly;
+			raw[nraw].households = (hhf >= 0 && OGR_F_IsFieldSetAndNotNull(f, hhf)) ?
+				OGR_F_GetFieldAsDouble(f, hhf) : NAN;
+			if (hhf >= 0 && raw[nraw].households < 0)
+				raw[nraw].households = NAN;	/* CBS suppression sentinels are negative */
+			nraw++;
+			if (!raw[nraw - 1].code)
+			{
+				OGR_F_Destroy(f);
+				snprintf(err, errlen, "areas: out of memory");
+				goto done;
+			}
+		}
+		OGR_F_Destroy(f);
+	}
+
+	/* sort by code; a repeated id keeps its first polygon */
+	qsort(raw, nraw, sizeof(*raw), cmp_raw);
+	a->code = calloc(nraw ? nraw : 1, sizeof(char *));
+	a->geom = calloc(nraw ? nraw : 1, sizeof(OGRGeometryH));
+	a->households = calloc(nraw ? nraw : 1, sizeof(double));
+	if (!a->code || !a->geom || !a->households || geo_polys_init(&a->polys) != 0)
+	{
+		snprintf(err, errlen, "areas: out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < nraw; i++)
+	{
+		OGRGeometryH pt;
+
+		if (a->n > 0 && strcmp(a->code[a->n - 1], raw[i].code) == 0)
+		{
+			log_warn("area %s: id appears more than once: later copies excluded", raw[i].code);
+			a->excluded++;
+			continue;
+		}
+		if (geo_polys_begin_area(&a->polys) != 0 || add_rings(&a->polys, raw[i].geom) != 0)
+		{
+			snprintf(err, errlen, "areas: out of memory");
+			goto done;
+		}
+		pt = OGR_G_PointOnSurface(raw[i].geom);
+		if (pt)
+		{
+			geo_polys_set_point(&a->polys, OGR_G_GetX(pt, 0), OGR_G_GetY(pt, 0));
+			OGR_G_DestroyGeometry(pt);
+		}
+		a->code[a->n] = raw[i].code;
+		a->geom[a->n] = raw[i].geom;
+		a->households[a->n] = raw[i].households;
+		raw[i].code = NULL;
+		raw[i].geom = NULL;
+		a->n++;
+	}
+	if (geo_polys_finish(&a->polys) != 0)
+	{
+		snprintf(err, errlen, "areas: out of memory");
+		goto done;
+	}
+	if (a->n == 0)
+	{
+		snprintf(err, errlen, "areas: %s layer %s has no usable polygons", src->path, OGR_L_GetName(lyr));
+		goto done;
+	}
+	rc = 0;
+done:
+	for (size_t i = 0; i < nraw; i++)
+	{
+		free(raw[i].code);
+		if (raw[i].geom)
+			OGR_G_DestroyGeometry(raw[i].geom);
+	}
+	free(raw);
+	if (ct)
+		OCTDestroyCoordinateTransformation(ct);
+	if (from)
+		OSRDestroySpatialReference(from);
+	if (to)
+		OSRDestroySpatialReference(to);
+	GDALClose(ds);
+	if (rc != 0)
+		areas_free(a);
+	return rc;
+}
+
+const char *
+areas_level_code(const char *level, const ingest_ref *ref, size_t i, char buf[16])
+{
+	if (strcmp(level, "pc6") == 0)
+		return ref->pc6[i];
+	if (strcmp(level, "pc4") == 0)
+		return ref->pc4[i];
+	if (strcmp(level, "buurt") == 0)
+		return ref->buurt[i];
+	if (strcmp(level, "wijk") == 0)
+	{
+		/* the wijk is the first 6 digits of the buurt code: BU00340101 → WK003401 */
+		if (ref->wijk[i])
+			return ref->wijk[i];
+		if (!ref->buurt[i] || strlen(ref->buurt[i]) < 8)
+			return NULL;
+		snprintf(buf, 16, "WK%.6s", ref->buurt[i] + 2);
+		return buf;
+	}
+	return NULL;
+}
+
+static const char *
+parent_code(const char *level, const ingest_ref *ref, size_t i)
+{
+	if (strcmp(level, "pc6") == 0)
+		return ref->pc4[i];
+	if (strcmp(level, "buurt") == 0)
+		return ref->wijk[i];
+	return ref->gemeente[i];
+}
+
+int
+areas_load(const config *cfg, const ingest_ref *ref, areas *a, char *err, size_t errlen)
+{
+	areas_source src = {
+		cfg->area_source, cfg->area_layer, cfg->area_id_field, cfg->area_srs, cfg->working_crs,
+		strncmp(cfg->households, "field:", 6) == 0 ? cfg->households + 6 : NULL
+	};
+	int			from_ref = src.households_field == NULL;
+	size_t		unmatched = 0;
+
+	if (areas_read(&src, a, err, errlen) != 0)
+		return -1;
+	a->parent = calloc(a->n, sizeof(char *));
+	a->area_of_pc6 = malloc((ref->n ? ref->n : 1) * sizeof(long));
+	if (!a->parent || !a->area_of_pc6)
+	{
+		areas_free(a);
+		return snprintf(err, errlen, "areas: out of memory"), -1;
+	}
+	a->nref = ref->n;
+	if (from_ref)
+		for (size_t k = 0; k < a->n; k++)
+			a->households[k] = NAN;
+	for (size_t i = 0; i < ref->n; i++)
+	{
+		char		buf[16];
+		const char *code = areas_level_code(cfg->level, ref, i, buf);
+		long		k = code ? areas_find(a, code) : -1;
+		const char *par;
+
+		a->area_of_pc6[i] = k;
+		if (k < 0)
+		{
+			unmatched++;
+			continue;
+		}
+		if (from_ref && !isnan(ref->households[i]))
+			a->households[k] = (isnan(a->households[k]) ? 0 : a->households[k]) + ref->households[i];
+		par = parent_code(cfg->level, ref, i);
+		if (!a->parent[k] && par && !(a->parent[k] = strdup(par)))
+		{
+			areas_free(a);
+			return snprintf(err, errlen, "areas: out of memory"), -1;
+		}
+	}
+	if (unmatched)
+		log_warn("%zu reference postcodes have no %s area in %s", unmatched, cfg->level, cfg->area_source);
+	return 0;
+}
+
+int
+areas_count(areas *a, const cases_data *cs, size_t *unmapped, char *err, size_t errlen)
+{
+	size_t		n = a->n ? a->n : 1;
+
+	*unmapped = 0;
+	a->hh_signal = calloc(n, sizeof(double));
+	for (int p = 0; p < 4; p++)
+		a->hh_partner[p] = calloc(n, sizeof(int));
+	a->hh_other = calloc(n, sizeof(int));
+	a->hh_multi = calloc(n, sizeof(int));
+	if (!a->hh_signal || !a->hh_partner[0] || !a->hh_partner[1] || !a->hh_partner[2] ||
+		!a->hh_partner[3] || !a->hh_other || !a->hh_multi)
+		return snprintf(err, errlen, "areas: out of memory"), -1;
+	for (size_t h = 0; h < cs->n; h++)
+	{
+		const cases_household *hh = &cs->hh[h];
+		long		k = hh->pc6_idx < a->nref ? a->area_of_pc6[hh->pc6_idx] : -1;
+
+		if (k < 0)
+		{
+			(*unmapped)++;
+			continue;
+		}
+		a->hh_signal[k] += 1;
+		for (int p = 0; p < 4; p++)
+			if (hh->partners & (1u << p))
+				a->hh_partner[p][k]++;
+		if (!(hh->partners & 0xfu))
+			a->hh_other[k]++;
+		if (hh->npartners >= 2)
+			a->hh_multi[k]++;
+	}
+	return 0;
+}
+
+void
+areas_free(areas *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->n; i++)
+	{
+		free(a->code[i]);
+		if (a->parent)
+			free(a->parent[i]);
+		if (a->geom && a->geom[i])
+			OGR_G_DestroyGeometry(a->geom[i]);
+	}
+	free(a->code);
+	free(a->parent);
+	free(a->geom);
+	free(a->households);
+	geo_polys_free(&a->polys);
+	free(a->hh_signal);
+	for (int p = 0; p < 4; p++)
+		free(a->hh_partner[p]);
+	free(a->hh_other);
+	free(a->hh_multi);
+	free(a->area_of_pc6);
+	memset(a, 0, sizeof(*a));
+}

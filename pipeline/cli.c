@@ -1,0 +1,155 @@
+/*
+ * pipeline/cli.c — command and option tables; help and man page text from them.
+ */
+#include "cli.h"
+
+#include <string.h>
+
+static const cli_option common_opts[] = {
+	{"config", 'c', "FILE", "the configuration file (INI); see config/vsp.ini"},
+	{"quiet", 'q', NULL, "log warnings and errors only"},
+	{"verbose", 'v', NULL, "log debug detail"},
+	{"help", 'h', NULL, "show this help and exit"},
+	{NULL, 0, NULL, NULL}
+};
+
+static const cli_option run_opts[] = {
+	{"config", 'c', "FILE", "the configuration file (INI); required"},
+	{"as-of", 'd', "DATE", "analysis date YYYY-MM-DD (default today): signals received on or before it count"},
+	{"level", 'l', "LEVEL", "aggregation level: pc6, pc4, buurt or wijk (overrides [run] level)"},
+	{"output", 'o', "DIR", "output folder (overrides [run] output_dir)"},
+	{"quiet", 'q', NULL, "log warnings and errors only"},
+	{"verbose", 'v', NULL, "log debug detail"},
+	{"help", 'h', NULL, "show this help and exit"},
+	{NULL, 0, NULL, NULL}
+};
+
+static const cli_option synth_opts[] = {
+	{"output", 'o', "DIR", "folder for city.gpkg, pc6.csv, signals.csv, zaak.csv and the truth files (required)"},
+	{"seed", 's', "N", "random seed (default 42); the same seed gives byte-identical files"},
+	{"national", 'n', NULL, "national scale (~450,000 PC6, ~8.4M households, ~1M signals) instead of one city"},
+	{"fraction", 'f', "F", "national scale only: generate this fraction (0 < F <= 1)"},
+	{"end-date", 'e', "DATE", "last day of the 12 months of signals (default 2026-10-31)"},
+	{"load", 'L', NULL, "also load the data into the database (libpq environment or --db)"},
+	{"db", 'D', "CONNINFO", "libpq connection string for --load (default: PG* environment)"},
+	{"quiet", 'q', NULL, "log warnings and errors only"},
+	{"help", 'h', NULL, "show this help and exit"},
+	{NULL, 0, NULL, NULL}
+};
+
+static const cli_option weights_opts[] = {
+	{"input", 'i', "SRC", "any GDAL polygon source (GeoPackage, Shapefile, GeoJSON, FlatGeobuf, PG:...)"},
+	{"layer", 'l', "NAME", "layer name (default: the first)"},
+	{"id", 'I', "FIELD", "the id field (required)"},
+	{"weights", 'w', "TYPE", "queen (default), rook, knn:K or band:METRES (band alone = smallest band with no islands)"},
+	{"snap", 's', "METRES", "snap tolerance for contiguity (default 0.5)"},
+	{"srs", 'S', "CRS", "CRS of a layer that has none (e.g. EPSG:28992)"},
+	{"output", 'o', "FILE", "write FILE.gal (binary) or FILE.gwt (with distances)"},
+	{"quiet", 'q', NULL, "log warnings and errors only"},
+	{"help", 'h', NULL, "show this help and exit"},
+	{NULL, 0, NULL, NULL}
+};
+
+const cli_command cli_commands[] = {
+	{"run", "vsp run --config FILE [--as-of DATE] [--level LEVEL] [--output DIR]",
+		"Run the nightly job: read the window's signals, quarantine bad rows, build household cases, "
+		"score the areas, write lists, layers, maps and results.", run_opts},
+	{"synth", "vsp synth --output DIR [--seed N] [--national [--fraction F]] [--load]",
+		"Generate a deterministic synthetic city (or country) with signals, for demos, tests and benchmarks.",
+	synth_opts},
+	{"weights", "vsp weights --input SRC [--layer NAME] --id FIELD [--weights TYPE] [--snap M] --output FILE",
+		"Build spatial weights for any polygon layer and write them as GAL/GWT for GeoDa, PySAL and spdep.",
+	weights_opts},
+	{NULL, NULL, NULL, NULL}
+};
+
+const cli_command *
+cli_find(const char *name)
+{
+	for (const cli_command *c = cli_commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+void
+cli_print_help(FILE *f, const cli_command *c)
+{
+	fprintf(f, "usage: %s\n\n%s\n\noptions:\n", c->synopsis, c->description);
+	for (const cli_option *o = c->opts; o->name; o++)
+	{
+		char		left[64];
+
+		if (o->short_name)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name, o->name, o->arg ? " " : "",
+					 o->arg ? o->arg : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+		fprintf(f, "  %-26s %s\n", left, o->help);
+	}
+}
+
+void
+cli_print_usage(FILE *f)
+{
+	fprintf(f, "vsp — vroegsignalering hotspots and outreach lists\n\nusage: vsp COMMAND [OPTIONS]\n\ncommands:\n");
+	for (const cli_command *c = cli_commands; c->name; c++)
+		fprintf(f, "  %-10s %s\n", c->name, c->description);
+	fprintf(f, "\n`vsp COMMAND --help` lists a command's options; `vsp --version` prints the version.\n");
+	(void) common_opts;
+}
+
+/* roff escaping: backslashes and leading dots/quotes */
+static void
+roff(FILE *f, const char *s)
+{
+	if (*s == '.' || *s == '\'')
+		fputs("\\&", f);
+	for (; *s; s++)
+	{
+		if (*s == '\\')
+			fputs("\\e", f);
+		else if (*s == '-')
+			fputs("\\-", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+void
+cli_print_manpage(FILE *f)
+{
+	fprintf(f, ".TH VSP 1 \"\" \"vsp %s\" \"User Commands\"\n.SH NAME\nvsp \\- vroegsignalering hotspots "
+			"and outreach lists\n.SH SYNOPSIS\n", VSP_VERSION);
+	for (const cli_command *c = cli_commands; c->name; c++)
+	{
+		fputs(".PP\n", f);
+		roff(f, c->synopsis);
+		fputc('\n', f);
+	}
+	fputs(".SH DESCRIPTION\nvsp reads payment-arrears signals from PostgreSQL, finds statistically significant "
+		  "hotspots among postcode areas, and writes ranked area lists, household outreach lists and maps.\n"
+		  ".SH COMMANDS\n", f);
+	for (const cli_command *c = cli_commands; c->name; c++)
+	{
+		fprintf(f, ".SS %s\n", c->name);
+		roff(f, c->description);
+		fputc('\n', f);
+		for (const cli_option *o = c->opts; o->name; o++)
+		{
+			fputs(".TP\n", f);
+			if (o->short_name)
+				fprintf(f, "\\fB\\-%c\\fR, ", o->short_name);
+			fprintf(f, "\\fB\\-\\-%s\\fR", o->name);
+			if (o->arg)
+				fprintf(f, " \\fI%s\\fR", o->arg);
+			fputc('\n', f);
+			roff(f, o->help);
+			fputc('\n', f);
+		}
+	}
+	fputs(".SH EXIT STATUS\n.TP\n0\nsuccess\n.TP\n1\ninternal error\n.TP\n2\nusage or configuration error, "
+		  "missing input file\n.TP\n3\nrejected by the data-quality gate\n.TP\n65\ninput data unusable\n"
+		  ".TP\n69\ndatabase unavailable\n.TP\n73\noutputs cannot be written\n.TP\n75\nanother run holds the lock\n"
+		  ".SH SEE ALSO\ndocs/operations.md, docs/methodology.md, docs/privacy.md\n", f);
+}

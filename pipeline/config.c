@@ -1,0 +1,414 @@
+/*
+ * pipeline/config.c — INI parsing (inih) and validation of the run configuration.
+ */
+#include "config.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct parse_ctx
+{
+	config	   *cfg;
+	char	   *err;
+	size_t		errlen;
+	int			failed;
+} parse_ctx;
+
+int
+config_set(char **field, const char *value)
+{
+	char	   *c = strdup(value ? value : "");
+
+	if (!c)
+		return -1;
+	free(*field);
+	*field = c;
+	return 0;
+}
+
+/* Defaults: documented in config/vsp.ini. */
+static int
+config_defaults(config *c)
+{
+	time_t		now = time(NULL);
+	struct tm	tm;
+
+	memset(c, 0, sizeof(*c));
+	if (config_set(&c->conninfo, "") || config_set(&c->source_signals, "vsp_source.signals") ||
+		config_set(&c->source_followup, "vsp_source.followup") || config_set(&c->level, "pc4") ||
+		config_set(&c->start_date, "2021-01-01") || config_set(&c->output_dir, "out") ||
+		config_set(&c->area_source, "") || config_set(&c->area_layer, "") ||
+		config_set(&c->area_id_field, "") || config_set(&c->area_srs, "") ||
+		config_set(&c->households, "reference") || config_set(&c->working_crs, "EPSG:28992") ||
+		config_set(&c->weights, "queen") || config_set(&c->variable, "eb") ||
+		config_set(&c->key_secret, ""))
+		return -1;
+	localtime_r(&now, &tm);
+	strftime(c->as_of, sizeof(c->as_of), "%Y-%m-%d", &tm);
+	c->window_days = 90;
+	c->max_amount = 1000000.0;
+	c->max_quarantine_share = 0.05;
+	c->snap = 0.5;
+	c->island_knn = 0;
+	c->permutations = 999;
+	c->seed = 20240101;
+	c->fdr_q = 0.05;
+	c->disclosure_k = 10;
+	c->w_bin = 0.5;
+	c->w_lisa = 0.5;
+	c->w_trend = 0.25;
+	c->min_partners = 1;
+	c->min_consecutive_months = 1;
+	c->min_amount = 0;
+	/* huur weighs most: rent arrears lead to eviction (see docs/methodology.md) */
+	c->risk_partner[0] = 3.0;	/* huur */
+	c->risk_partner[1] = 2.0;	/* energie */
+	c->risk_partner[2] = 1.5;	/* water */
+	c->risk_partner[3] = 1.5;	/* zorg */
+	c->risk_partner[4] = 3.0;	/* hypotheek */
+	c->risk_partner[5] = 1.0;	/* duo */
+	c->risk_partner[6] = 1.5;	/* toeslagen */
+	c->risk_partner[7] = 1.5;	/* cak */
+	c->risk_partner[8] = 1.0;	/* overig */
+	c->risk_amount = 1.0;
+	c->risk_npartners = 1.5;
+	c->risk_duration = 0.5;
+	c->risk_recency = 1.0;
+	c->risk_crisis = 5.0;
+	return 0;
+}
+
+static int
+parse_int(const char *v, int lo, int hi, int *out)
+{
+	char	   *end;
+	long		l;
+
+	errno = 0;
+	l = strtol(v, &end, 10);
+	while (*end && isspace((unsigned char) *end))
+		end++;
+	if (errno || end == v || *end || l < lo || l > hi)
+		return -1;
+	*out = (int) l;
+	return 0;
+}
+
+static int
+parse_double(const char *v, double lo, double hi, double *out)
+{
+	char	   *end;
+	double		d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	while (*end && isspace((unsigned char) *end))
+		end++;
+	if (errno || end == v || *end || !(d >= lo && d <= hi))
+		return -1;
+	*out = d;
+	return 0;
+}
+
+static int
+parse_bool(const char *v, int *out)
+{
+	if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcmp(v, "1") || !strcasecmp(v, "on"))
+		*out = 1;
+	else if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcmp(v, "0") || !strcasecmp(v, "off"))
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+static config_team *
+team_get(config *c, const char *name)
+{
+	config_team *t;
+
+	for (size_t i = 0; i < c->nteams; i++)
+		if (strcmp(c->teams[i].name, name) == 0)
+			return &c->teams[i];
+	t = realloc(c->teams, (c->nteams + 1) * sizeof(*t));
+	if (!t)
+		return NULL;
+	c->teams = t;
+	t = &c->teams[c->nteams];
+	memset(t, 0, sizeof(*t));
+	t->capacity = 50;
+	if (!(t->name = strdup(name)))
+		return NULL;
+	c->nteams++;
+	return t;
+}
+
+/* Split "1311, 1312,WK003401" into the team's area list. */
+static int
+team_set_areas(config_team *t, const char *v)
+{
+	char	   *copy = strdup(v), *save = NULL;
+
+	if (!copy)
+		return -1;
+	for (char *tok = strtok_r(copy, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save))
+	{
+		char	  **a = realloc(t->areas, (t->nareas + 1) * sizeof(char *));
+
+		if (!a || !(a[t->nareas] = strdup(tok)))
+		{
+			if (a)
+				t->areas = a;
+			free(copy);
+			return -1;
+		}
+		t->areas = a;
+		t->nareas++;
+	}
+	free(copy);
+	return 0;
+}
+
+#define KEY(s, k) (strcmp(section, s) == 0 && strcmp(name, k) == 0)
+#define STR(s, k, f) if (KEY(s, k)) return config_set(&c->f, value) ? -2 : 0
+#define INT(s, k, f, lo, hi) if (KEY(s, k)) return parse_int(value, lo, hi, &c->f)
+#define DBL(s, k, f, lo, hi) if (KEY(s, k)) return parse_double(value, lo, hi, &c->f)
+
+/* Returns 0 ok, -1 bad value, -2 out of memory, -3 unknown key. */
+static int
+apply_key(config *c, const char *section, const char *name, const char *value)
+{
+	static const char *const partners[] = {"huur", "energie", "water", "zorg", "hypotheek",
+	"duo", "toeslagen", "cak", "overig"};
+
+	STR("database", "conninfo", conninfo);
+	STR("database", "signals", source_signals);
+	STR("database", "followup", source_followup);
+	STR("run", "level", level);
+	INT("run", "window_days", window_days, 1, 3660);
+	STR("run", "start_date", start_date);
+	DBL("run", "max_amount", max_amount, 1, 1e12);
+	DBL("run", "max_quarantine_share", max_quarantine_share, 0, 1);
+	STR("run", "output_dir", output_dir);
+	STR("areas", "source", area_source);
+	STR("areas", "layer", area_layer);
+	STR("areas", "id_field", area_id_field);
+	STR("areas", "srs", area_srs);
+	STR("areas", "households", households);
+	STR("areas", "working_crs", working_crs);
+	STR("weights", "type", weights);
+	DBL("weights", "snap", snap, 0, 1000);
+	INT("weights", "island_knn", island_knn, 0, 100);
+	STR("score", "variable", variable);
+	INT("score", "permutations", permutations, 0, 99999);
+	DBL("score", "fdr", fdr_q, 0, 0.5);
+	INT("score", "disclosure_threshold", disclosure_k, 0, 1000);
+	DBL("score", "weight_bin", w_bin, 0, 100);
+	DBL("score", "weight_lisa", w_lisa, 0, 100);
+	DBL("score", "weight_trend", w_trend, 0, 100);
+	if (KEY("score", "seed"))
+	{
+		char	   *end;
+
+		errno = 0;
+		c->seed = strtoull(value, &end, 10);
+		return (errno || end == value || *end || value[0] == '-') ? -1 : 0;
+	}
+	INT("cases", "min_partners", min_partners, 1, 20);
+	INT("cases", "min_consecutive_months", min_consecutive_months, 1, 120);
+	DBL("cases", "min_amount", min_amount, 0, 1e9);
+	DBL("risk", "amount", risk_amount, 0, 100);
+	DBL("risk", "partners", risk_npartners, 0, 100);
+	DBL("risk", "duration", risk_duration, 0, 100);
+	DBL("risk", "recency", risk_recency, 0, 100);
+	DBL("risk", "crisis", risk_crisis, 0, 1000);
+	if (strcmp(section, "risk") == 0)
+		for (size_t i = 0; i < sizeof(partners) / sizeof(partners[0]); i++)
+			if (strcmp(name, partners[i]) == 0)
+				return parse_double(value, 0, 100, &c->risk_partner[i]);
+	if (KEY("privacy", "include_names"))
+		return parse_bool(value, &c->include_names);
+	STR("privacy", "key_secret", key_secret);
+	if (strncmp(section, "team ", 5) == 0 && section[5])
+	{
+		config_team *t = team_get(c, section + 5);
+
+		if (!t)
+			return -2;
+		if (strcmp(name, "areas") == 0)
+			return team_set_areas(t, value) ? -2 : 0;
+		if (strcmp(name, "capacity") == 0)
+			return parse_int(value, 1, 1000000, &t->capacity);
+	}
+	return -3;
+}
+
+static int
+ini_cb(void *user, const char *section, const char *name, const char *value)
+{
+	parse_ctx  *p = user;
+	int			rc;
+
+	if (p->failed)
+		return 0;
+	rc = apply_key(p->cfg, section, name, value);
+	if (rc == 0)
+		return 1;
+	if (rc == -1)
+		snprintf(p->err, p->errlen, "%s: invalid value for [%s] %s: \"%s\"", p->cfg->path,
+				 section, name, value);
+	else if (rc == -2)
+		snprintf(p->err, p->errlen, "%s: out of memory", p->cfg->path);
+	else
+		snprintf(p->err, p->errlen, "%s: unknown key [%s] %s", p->cfg->path, section, name);
+	p->failed = 1;
+	return 0;
+}
+
+static int
+file_sha256(const char *path, char hex[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE], buf[8192];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	FILE	   *f = fopen(path, "rb");
+	size_t		r;
+	int			ok;
+
+	if (!ctx || !f)
+	{
+		EVP_MD_CTX_free(ctx);
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	while (ok && (r = fread(buf, 1, sizeof(buf), f)) > 0)
+		ok = EVP_DigestUpdate(ctx, buf, r);
+	ok = ok && !ferror(f) && EVP_DigestFinal_ex(ctx, md, &mdlen);
+	fclose(f);
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		return -1;
+	for (unsigned i = 0; i < mdlen && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+int
+config_load(const char *path, config *cfg, char *err, size_t errlen)
+{
+	parse_ctx	p = {cfg, err, errlen, 0};
+	FILE	   *f;
+	int			rc;
+
+	if (config_defaults(cfg) || config_set(&cfg->path, path))
+	{
+		snprintf(err, errlen, "%s: out of memory", path);
+		config_free(cfg);
+		return -1;
+	}
+	if (!(f = fopen(path, "r")))
+	{
+		snprintf(err, errlen, "%s: cannot open config: %s", path, strerror(errno));
+		config_free(cfg);
+		return -1;
+	}
+	rc = ini_parse_file(f, ini_cb, &p);
+	fclose(f);
+	if (!p.failed && rc > 0)
+	{
+		snprintf(err, errlen, "%s:%d: syntax error", path, rc);
+		p.failed = 1;
+	}
+	else if (!p.failed && rc < 0)
+	{
+		snprintf(err, errlen, "%s: cannot read config", path);
+		p.failed = 1;
+	}
+	if (!p.failed && file_sha256(path, cfg->sha256) != 0)
+	{
+		snprintf(err, errlen, "%s: cannot hash config", path);
+		p.failed = 1;
+	}
+	if (p.failed || config_validate(cfg, err, errlen) != 0)
+	{
+		config_free(cfg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_validate(config *c, char *err, size_t errlen)
+{
+	const char *p = c->path ? c->path : "config";
+	int32_t		d;
+
+	if (strcmp(c->level, "pc6") && strcmp(c->level, "pc4") && strcmp(c->level, "buurt") &&
+		strcmp(c->level, "wijk"))
+		return snprintf(err, errlen, "%s: [run] level must be pc6, pc4, buurt or wijk", p), -1;
+	if (util_parse_date(c->as_of, &d) != 0)
+		return snprintf(err, errlen, "%s: as-of date must be YYYY-MM-DD", p), -1;
+	if (util_parse_date(c->start_date, &d) != 0)
+		return snprintf(err, errlen, "%s: [run] start_date must be YYYY-MM-DD", p), -1;
+	if (!c->output_dir[0])
+		return snprintf(err, errlen, "%s: [run] output_dir is empty", p), -1;
+	if (!c->area_source[0])
+		return snprintf(err, errlen, "%s: [areas] source is missing", p), -1;
+	if (!c->area_id_field[0])
+		return snprintf(err, errlen, "%s: [areas] id_field is missing", p), -1;
+	if (strcmp(c->households, "reference") && strncmp(c->households, "field:", 6))
+		return snprintf(err, errlen, "%s: [areas] households must be reference or field:NAME", p), -1;
+	if (strcmp(c->variable, "eb") && strcmp(c->variable, "spatial-eb") &&
+		strcmp(c->variable, "rate") && strcmp(c->variable, "count"))
+		return snprintf(err, errlen, "%s: [score] variable must be eb, spatial-eb, rate or count", p), -1;
+	if (strcmp(c->weights, "queen") && strcmp(c->weights, "rook") && strncmp(c->weights, "knn:", 4) &&
+		strncmp(c->weights, "band", 4))
+		return snprintf(err, errlen, "%s: [weights] type must be queen, rook, knn:K or band[:M]", p), -1;
+	if (strstr(c->conninfo, "password"))
+		return snprintf(err, errlen, "%s: [database] conninfo must not hold a password (use .pgpass or PGSERVICE)", p), -1;
+	for (size_t i = 0; i < c->nteams; i++)
+		if (c->teams[i].nareas == 0)
+			return snprintf(err, errlen, "%s: [team %s] areas is missing", p, c->teams[i].name), -1;
+	return 0;
+}
+
+void
+config_free(config *c)
+{
+	if (!c)
+		return;
+	free(c->path);
+	free(c->conninfo);
+	free(c->source_signals);
+	free(c->source_followup);
+	free(c->level);
+	free(c->start_date);
+	free(c->output_dir);
+	free(c->area_source);
+	free(c->area_layer);
+	free(c->area_id_field);
+	free(c->area_srs);
+	free(c->households);
+	free(c->working_crs);
+	free(c->weights);
+	free(c->variable);
+	free(c->key_secret);
+	for (size_t i = 0; i < c->nteams; i++)
+	{
+		free(c->teams[i].name);
+		for (size_t j = 0; j < c->teams[i].nareas; j++)
+			free(c->teams[i].areas[j]);
+		free(c->teams[i].areas);
+	}
+	free(c->teams);
+	memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,88 @@
+/*
+ * pipeline/config.h — the run configuration: one INI file (inih) plus command-line overrides.
+ *
+ * config_load() parses and validates everything up front, so a bad value stops the run
+ * before it touches the database, with a message naming the section and key.  All strings
+ * are owned by the config and freed by config_free().  Passwords never live here: the
+ * database is reached through a libpq conninfo without password, PGSERVICE or .pgpass.
+ */
+#ifndef VSP_CONFIG_H
+#define VSP_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct config_team
+{
+	char	   *name;
+	char	  **areas;			/* PC4 / wijk / buurt codes this team covers */
+	size_t		nareas;
+	int			capacity;		/* households on the team's list */
+} config_team;
+
+typedef struct config
+{
+	char	   *path;			/* the file read */
+	char		sha256[65];		/* of the file's bytes, for the run log */
+
+	/* [database] */
+	char	   *conninfo;		/* "" = libpq defaults (PG* environment, PGSERVICE) */
+	char	   *source_signals;	/* schema-qualified view, quoted with PQescapeIdentifier */
+	char	   *source_followup;
+
+	/* [run] */
+	char	   *level;			/* pc6 | pc4 | buurt | wijk */
+	int			window_days;
+	char	   *start_date;		/* earliest acceptable signaaldatum */
+	char		as_of[11];		/* YYYY-MM-DD; default today (local time) */
+	double		max_amount;
+	double		max_quarantine_share;
+	char	   *output_dir;
+
+	/* [areas] */
+	char	   *area_source;	/* any GDAL vector source; PG:... for PostGIS */
+	char	   *area_layer;		/* "" = first layer */
+	char	   *area_id_field;
+	char	   *area_srs;		/* used only when the layer has no CRS */
+	char	   *households;		/* "reference" or "field:NAME" */
+	char	   *working_crs;
+
+	/* [weights] */
+	char	   *weights;		/* queen | rook | knn:K | band[:M] */
+	double		snap;
+	int			island_knn;
+
+	/* [score] */
+	char	   *variable;		/* eb | spatial-eb | rate | count */
+	int			permutations;
+	uint64_t	seed;
+	double		fdr_q;			/* 0 = off */
+	int			disclosure_k;
+	double		w_bin, w_lisa, w_trend;
+
+	/* [cases] matching filters and risk weights */
+	int			min_partners;
+	int			min_consecutive_months;
+	double		min_amount;
+	double		risk_partner[9];	/* per signal_partner */
+	double		risk_amount, risk_npartners, risk_duration, risk_recency, risk_crisis;
+
+	/* [privacy] */
+	int			include_names;	/* household lists show BSN (only when enabled) */
+	char	   *key_secret;		/* secret for pseudonymous household keys */
+
+	/* [team NAME] sections */
+	config_team *teams;
+	size_t		nteams;
+} config;
+
+/* Parse path into cfg (zeroed first, defaults applied). 0, or -1 with a one-line message
+ * naming the file, line, section and key in err.  On failure cfg is freed already. */
+int			config_load(const char *path, config *cfg, char *err, size_t errlen);
+/* Re-validate after command-line overrides (as_of, level, output_dir). 0 or -1 + message. */
+int			config_validate(config *cfg, char *err, size_t errlen);
+/* Replace a string field with a copy of value; 0 or -1 on allocation failure. */
+int			config_set(char **field, const char *value);
+void		config_free(config *cfg);
+
+#endif

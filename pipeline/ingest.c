@@ -1,0 +1,724 @@
+/*
+ * pipeline/ingest.c — COPY the window's signals out of PostgreSQL, validate them in parallel,
+ * then apply the checks that need other rows (duplicates) or the reference (postcodes).
+ *
+ * COPY ... TO STDOUT is the fast path: one round trip, server-side formatting, and at
+ * national scale (~250k rows a window) it is close to the cost of a bare psql COPY.
+ * Rows are parsed in place in one buffer; the single-row checks are pure (signal.c), so
+ * they run under OpenMP and give the same answer for any thread count.
+ */
+#include "ingest.h"
+#include "db.h"
+#include "log.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- small arena: stable pointers for ids and raw JSON ---- */
+
+static char *
+arena_alloc(ingest_data *d, size_t len)
+{
+	static const size_t block = 1 << 20;
+	char	  **a;
+	char	   *p;
+
+	/* the last block is the open one; its used size is stored in its first 8 bytes */
+	if (d->narena > 0)
+	{
+		char	   *b = d->arena[d->narena - 1];
+		size_t		used;
+
+		memcpy(&used, b, sizeof(used));
+		if (used + len <= block)
+		{
+			p = b + used;
+			used += len;
+			memcpy(b, &used, sizeof(used));
+			return p;
+		}
+	}
+	if (len + sizeof(size_t) > block)
+		return NULL;
+	a = realloc(d->arena, (d->narena + 1) * sizeof(char *));
+	if (!a)
+		return NULL;
+	d->arena = a;
+	if (!(p = malloc(block)))
+		return NULL;
+	d->arena[d->narena++] = p;
+	{
+		size_t		used = sizeof(size_t) + len;
+
+		memcpy(p, &used, sizeof(used));
+	}
+	return p + sizeof(size_t);
+}
+
+/* ---- reference postcodes ---- */
+
+static int
+cmp_pc6(const void *a, const void *b)
+{
+	return memcmp(a, b, 6);
+}
+
+long
+ingest_ref_find(const ingest_ref *ref, const char *pc6)
+{
+	const char (*hit)[7] = bsearch(pc6, ref->pc6, ref->n, sizeof(ref->pc6[0]), cmp_pc6);
+
+	return hit ? (long) (hit - ref->pc6) : -1;
+}
+
+static char *
+dup_or_null(PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? NULL : strdup(PQgetvalue(r, row, col));
+}
+
+int
+ingest_load_reference(PGconn *c, ingest_ref *ref, char *err, size_t errlen)
+{
+	PGresult   *r;
+	size_t		n;
+
+	memset(ref, 0, sizeof(*ref));
+	r = db_query(c, "SELECT pc6, pc4, buurt_code, wijk_code, gemeente_code, households "
+				 "FROM ref.pc6 ORDER BY pc6 COLLATE \"C\"", 0, NULL, err, errlen);
+	if (!r)
+		return -1;
+	n = (size_t) PQntuples(r);
+	ref->pc6 = calloc(n ? n : 1, sizeof(*ref->pc6));
+	ref->pc4 = calloc(n ? n : 1, sizeof(*ref->pc4));
+	ref->buurt = calloc(n ? n : 1, sizeof(char *));
+	ref->wijk = calloc(n ? n : 1, sizeof(char *));
+	ref->gemeente = calloc(n ? n : 1, sizeof(char *));
+	ref->households = calloc(n ? n : 1, sizeof(double));
+	if (!ref->pc6 || !ref->pc4 || !ref->buurt || !ref->wijk || !ref->gemeente || !ref->households)
+		goto oom;
+	ref->n = n;
+	for (size_t i = 0; i < n; i++)
+	{
+		int			row = (int) i;
+
+		snprintf(ref->pc6[i], 7, "%s", PQgetvalue(r, row, 0));
+		snprintf(ref->pc4[i], 5, "%s", PQgetvalue(r, row, 1));
+		ref->buurt[i] = dup_or_null(r, row, 2);
+		ref->wijk[i] = dup_or_null(r, row, 3);
+		ref->gemeente[i] = dup_or_null(r, row, 4);
+		if ((!PQgetisnull(r, row, 2) && !ref->buurt[i]) || (!PQgetisnull(r, row, 3) && !ref->wijk[i]) ||
+			(!PQgetisnull(r, row, 4) && !ref->gemeente[i]))
+			goto oom;
+		ref->households[i] = PQgetisnull(r, row, 5) ? NAN : atof(PQgetvalue(r, row, 5));
+	}
+	PQclear(r);
+	return 0;
+oom:
+	PQclear(r);
+	ingest_ref_free(ref);
+	snprintf(err, errlen, "reference: out of memory");
+	return -1;
+}
+
+void
+ingest_ref_free(ingest_ref *ref)
+{
+	if (!ref)
+		return;
+	for (size_t i = 0; i < ref->n; i++)
+	{
+		free(ref->buurt[i]);
+		free(ref->wijk[i]);
+		free(ref->gemeente[i]);
+	}
+	free(ref->pc6);
+	free(ref->pc4);
+	free(ref->buurt);
+	free(ref->wijk);
+	free(ref->gemeente);
+	free(ref->households);
+	memset(ref, 0, sizeof(*ref));
+}
+
+/* ---- COPY text format ---- */
+
+/* Split one COPY text line in place into nf fields, undoing backslash escapes; \N is NULL.
+ * Returns the number of fields found. */
+static int
+copy_split(char *line, char **f, int nf)
+{
+	int			k = 0;
+	char	   *src = line, *dst = line, *start = line;
+
+	for (;;)
+	{
+		char		ch = *src;
+
+		if (ch == '\t' || ch == '\n' || ch == '\0')
+		{
+			*dst = '\0';
+			if (k < nf)
+				f[k] = (start[0] == '\\' && start[1] == 'N' && start + 2 == src) ? NULL : start;
+			k++;
+			if (ch != '\t')
+				break;
+			src++;
+			dst = start = src;
+			continue;
+		}
+		if (ch == '\\' && src[1])
+		{
+			src++;
+			switch (*src)
+			{
+				case 't': *dst++ = '\t'; break;
+				case 'n': *dst++ = '\n'; break;
+				case 'r': *dst++ = '\r'; break;
+				case 'b': *dst++ = '\b'; break;
+				case 'f': *dst++ = '\f'; break;
+				case 'v': *dst++ = '\v'; break;
+				case 'N':
+					/* keep \N recognisable for the NULL test above */
+					*dst++ = '\\';
+					*dst++ = 'N';
+					break;
+				default: *dst++ = *src; break;
+			}
+			src++;
+			continue;
+		}
+		*dst++ = *src++;
+	}
+	return k;
+}
+
+/* Append s to buf as a JSON string value (or null). */
+static size_t
+json_str(char *buf, size_t pos, size_t cap, const char *s)
+{
+	if (!s)
+		return pos + (size_t) snprintf(buf + pos, pos < cap ? cap - pos : 0, "null");
+	if (pos < cap)
+		buf[pos] = '"';
+	pos++;
+	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+	{
+		if (*p == '"' || *p == '\\')
+		{
+			if (pos + 1 < cap)
+			{
+				buf[pos] = '\\';
+				buf[pos + 1] = (char) *p;
+			}
+			pos += 2;
+		}
+		else if (*p < 0x20)
+			pos += (size_t) snprintf(buf + pos, pos < cap ? cap - pos : 0, "\\u%04x", *p);
+		else
+		{
+			if (pos < cap)
+				buf[pos] = (char) *p;
+			pos++;
+		}
+	}
+	if (pos < cap)
+		buf[pos] = '"';
+	return pos + 1;
+}
+
+static const char *const field_names[SIG_NFIELDS] = {
+	"signal_id", "partner_type", "amount", "ontstaansdatum", "signaaldatum", "crisis",
+	"status", "bsn", "postcode", "huisnummer", "toevoeging", "received_at", "row_id"
+};
+
+static const char *
+raw_json(ingest_data *d, char *const *f)
+{
+	size_t		need = 2, pos = 0;
+	char	   *out;
+
+	for (int i = 0; i < SIG_NFIELDS; i++)
+		need += json_str(NULL, 0, 0, field_names[i]) + json_str(NULL, 0, 0, f[i]) + 2;
+	if (!(out = arena_alloc(d, need + 1)))
+		return NULL;
+	out[pos++] = '{';
+	for (int i = 0; i < SIG_NFIELDS; i++)
+	{
+		if (i)
+			out[pos++] = ',';
+		pos = json_str(out, pos, need + 1, field_names[i]);
+		out[pos++] = ':';
+		pos = json_str(out, pos, need + 1, f[i]);
+	}
+	out[pos++] = '}';
+	out[pos] = '\0';
+	return out;
+}
+
+/* ---- reading ---- */
+
+typedef struct raw_rows
+{
+	char	   *buf;			/* all lines, NUL-separated after splitting */
+	size_t		len, cap;
+	size_t	   *off;			/* start of each line */
+	size_t		n, ncap;
+} raw_rows;
+
+static int
+raw_append(raw_rows *rr, const char *line, size_t len)
+{
+	if (rr->len + len + 1 > rr->cap)
+	{
+		size_t		cap = rr->cap ? rr->cap * 2 : (size_t) 1 << 22;
+		char	   *b;
+
+		while (cap < rr->len + len + 1)
+			cap *= 2;
+		if (!(b = realloc(rr->buf, cap)))
+			return -1;
+		rr->buf = b;
+		rr->cap = cap;
+	}
+	if (rr->n == rr->ncap)
+	{
+		size_t		nc = rr->ncap ? rr->ncap * 2 : 4096;
+		size_t	   *o = realloc(rr->off, nc * sizeof(size_t));
+
+		if (!o)
+			return -1;
+		rr->off = o;
+		rr->ncap = nc;
+	}
+	rr->off[rr->n++] = rr->len;
+	memcpy(rr->buf + rr->len, line, len);
+	rr->len += len;
+	rr->buf[rr->len++] = '\0';
+	return 0;
+}
+
+/* Run a COPY ... TO STDOUT and collect its lines.  0 or -1 with err. */
+static int
+copy_out(PGconn *c, const char *sql, raw_rows *rr, char *err, size_t errlen)
+{
+	PGresult   *r = PQexec(c, sql);
+	char	   *line;
+	int			len, rc = 0;
+
+	if (PQresultStatus(r) != PGRES_COPY_OUT)
+	{
+		snprintf(err, errlen, "reading signals: %s", PQerrorMessage(c));
+		err[strcspn(err, "\n")] = '\0';
+		PQclear(r);
+		return -1;
+	}
+	PQclear(r);
+	while ((len = PQgetCopyData(c, &line, 0)) > 0)
+	{
+		if (rc == 0 && raw_append(rr, line, (size_t) len) != 0)
+		{
+			snprintf(err, errlen, "reading signals: out of memory");
+			rc = -1;
+		}
+		PQfreemem(line);
+	}
+	if (len == -2)
+	{
+		snprintf(err, errlen, "reading signals: %s", PQerrorMessage(c));
+		err[strcspn(err, "\n")] = '\0';
+		rc = -1;
+	}
+	while ((r = PQgetResult(c)) != NULL)
+	{
+		if (rc == 0 && PQresultStatus(r) != PGRES_COMMAND_OK)
+		{
+			snprintf(err, errlen, "reading signals: %s", PQerrorMessage(c));
+			err[strcspn(err, "\n")] = '\0';
+			rc = -1;
+		}
+		PQclear(r);
+	}
+	return rc;
+}
+
+typedef struct row_state
+{
+	char	   *f[SIG_NFIELDS];
+	signal_row	r;
+	signal_reason reason;
+	int64_t		row_id;
+} row_state;
+
+static const row_state *sort_rows;
+
+static int
+cmp_by_id_then_row(const void *a, const void *b)
+{
+	const row_state *x = &sort_rows[*(const size_t *) a], *y = &sort_rows[*(const size_t *) b];
+	const char *ix = x->f[SIG_F_ID] ? x->f[SIG_F_ID] : "", *iy = y->f[SIG_F_ID] ? y->f[SIG_F_ID] : "";
+	int			c = strcmp(ix, iy);
+
+	if (c)
+		return c;
+	return (x->row_id > y->row_id) - (x->row_id < y->row_id);
+}
+
+static int
+cmp_by_row(const void *a, const void *b)
+{
+	const row_state *x = &sort_rows[*(const size_t *) a], *y = &sort_rows[*(const size_t *) b];
+
+	return (x->row_id > y->row_id) - (x->row_id < y->row_id);
+}
+
+typedef struct followup_row
+{
+	const char *id;
+	int			attempts, reached;
+} followup_row;
+
+static int
+cmp_followup(const void *a, const void *b)
+{
+	return strcmp(((const followup_row *) a)->id, ((const followup_row *) b)->id);
+}
+
+/* Active follow-up cases on as_of: picked up on or before as_of and not closed by then. */
+static int
+load_followup(PGconn *c, const config *cfg, raw_rows *rr, followup_row **out, size_t *nout,
+			  char *err, size_t errlen)
+{
+	char	   *view = db_quote_qualified(c, cfg->source_followup, err, errlen);
+	char	   *asof = NULL, sql[1024];
+	followup_row *fr;
+	int			rc;
+
+	*out = NULL;
+	*nout = 0;
+	if (!view)
+		return -1;
+	asof = PQescapeLiteral(c, cfg->as_of, strlen(cfg->as_of));
+	if (!asof)
+	{
+		free(view);
+		snprintf(err, errlen, "reading follow-up: out of memory");
+		return -1;
+	}
+	snprintf(sql, sizeof(sql),
+			 "COPY (SELECT signal_id, coalesce(contact_attempts, 0), coalesce(reached, false) FROM %s "
+			 "WHERE picked_up IS NOT NULL AND picked_up <= %s::date "
+			 "AND (closed IS NULL OR closed > %s::date)) TO STDOUT", view, asof, asof);
+	free(view);
+	PQfreemem(asof);
+	if ((rc = copy_out(c, sql, rr, err, errlen)) != 0)
+		return -1;
+	if (!(fr = calloc(rr->n ? rr->n : 1, sizeof(*fr))))
+	{
+		snprintf(err, errlen, "reading follow-up: out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < rr->n; i++)
+	{
+		char	   *f[3] = {0};
+
+		copy_split(rr->buf + rr->off[i], f, 3);
+		fr[i].id = f[0] ? f[0] : "";
+		fr[i].attempts = f[1] ? atoi(f[1]) : 0;
+		fr[i].reached = f[2] && f[2][0] == 't';
+	}
+	qsort(fr, rr->n, sizeof(*fr), cmp_followup);
+	*out = fr;
+	*nout = rr->n;
+	return 0;
+}
+
+int
+ingest_run(PGconn *c, const config *cfg, const ingest_ref *ref, ingest_data *d, char *err,
+		   size_t errlen)
+{
+	raw_rows	rr = {0}, fu = {0};
+	row_state  *rs = NULL;
+	size_t	   *order = NULL, nrows;
+	followup_row *fr = NULL;
+	size_t		nfr = 0;
+	signal_rules rules;
+	char	   *view = NULL, *lo = NULL, *hi = NULL, *sql = NULL;
+	char		lo_s[11], hi_s[11];
+	int			need_buurt = strcmp(cfg->level, "buurt") == 0 || strcmp(cfg->level, "wijk") == 0;
+	int			rc = -1;
+
+	memset(d, 0, sizeof(*d));
+	if (util_parse_date(cfg->as_of, &d->as_of) || util_parse_date(cfg->start_date, &rules.start))
+	{
+		snprintf(err, errlen, "ingest: bad as-of or start date");
+		return -1;
+	}
+	d->window_start = d->as_of - cfg->window_days;
+	rules.as_of = d->as_of;
+	rules.max_amount = cfg->max_amount;
+
+	/* window on the received timestamp, in Dutch local days, sargable for an index */
+	util_format_date(d->window_start + 1, lo_s);
+	util_format_date(d->as_of + 1, hi_s);
+	if (!(view = db_quote_qualified(c, cfg->source_signals, err, errlen)))
+		goto done;
+	lo = PQescapeLiteral(c, lo_s, strlen(lo_s));
+	hi = PQescapeLiteral(c, hi_s, strlen(hi_s));
+	if (!lo || !hi || !(sql = malloc(2048)))
+	{
+		snprintf(err, errlen, "ingest: out of memory");
+		goto done;
+	}
+	snprintf(sql, 2048,
+			 "COPY (SELECT signal_id, partner_type, amount, ontstaansdatum, signaaldatum, crisis, "
+			 "status, bsn, postcode, huisnummer, toevoeging, received_at, row_id FROM %s "
+			 "WHERE received_at >= (%s::timestamp AT TIME ZONE 'Europe/Amsterdam') "
+			 "AND received_at < (%s::timestamp AT TIME ZONE 'Europe/Amsterdam')) TO STDOUT",
+			 view, lo, hi);
+	if (copy_out(c, sql, &rr, err, errlen) != 0)
+		goto done;
+	nrows = rr.n;
+	d->nread = nrows;
+	if (load_followup(c, cfg, &fu, &fr, &nfr, err, errlen) != 0)
+		goto done;
+
+	rs = calloc(nrows ? nrows : 1, sizeof(*rs));
+	order = malloc((nrows ? nrows : 1) * sizeof(size_t));
+	d->sig = calloc(nrows ? nrows : 1, sizeof(*d->sig));
+	d->quar = calloc(nrows ? nrows : 1, sizeof(*d->quar));
+	if (!rs || !order || !d->sig || !d->quar)
+	{
+		snprintf(err, errlen, "ingest: out of memory for %zu rows", nrows);
+		goto done;
+	}
+
+	/* single-row checks: pure, so any thread count gives the same answer */
+#pragma omp parallel for schedule(static)
+	for (size_t i = 0; i < nrows; i++)
+	{
+		row_state  *s = &rs[i];
+
+		copy_split(rr.buf + rr.off[i], s->f, SIG_NFIELDS);
+		s->row_id = s->f[SIG_F_ROWID] ? strtoll(s->f[SIG_F_ROWID], NULL, 10) : (int64_t) i;
+		s->reason = signal_check((const char *const *) s->f, &rules, &s->r);
+	}
+
+	/* duplicate ids: the first row (lowest row_id) of an id is kept */
+	sort_rows = rs;
+	for (size_t i = 0; i < nrows; i++)
+		order[i] = i;
+	qsort(order, nrows, sizeof(size_t), cmp_by_id_then_row);
+	for (size_t k = 1; k < nrows; k++)
+	{
+		row_state  *prev = &rs[order[k - 1]], *cur = &rs[order[k]];
+
+		if (cur->f[SIG_F_ID] && prev->f[SIG_F_ID] && strcmp(cur->f[SIG_F_ID], prev->f[SIG_F_ID]) == 0 &&
+			cur->reason == SIGNAL_OK)
+			cur->reason = REASON_DUPLICATE_ID;
+	}
+
+	/* reference checks and the final split, in row order */
+	for (size_t i = 0; i < nrows; i++)
+		order[i] = i;
+	qsort(order, nrows, sizeof(size_t), cmp_by_row);
+	sort_rows = NULL;
+	for (size_t k = 0; k < nrows; k++)
+	{
+		row_state  *s = &rs[order[k]];
+		long		idx = -1;
+
+		if (s->reason == SIGNAL_OK)
+		{
+			idx = ingest_ref_find(ref, s->r.pc6);
+			if (idx < 0)
+				s->reason = REASON_POSTCODE_UNKNOWN;
+			else if (need_buurt && !ref->buurt[idx])
+				s->reason = REASON_AREA_UNKNOWN;
+		}
+		if (s->reason == SIGNAL_OK)
+		{
+			ingest_signal *g = &d->sig[d->nsig++];
+			followup_row key = {s->f[SIG_F_ID], 0, 0}, *hit;
+
+			g->r = s->r;
+			g->pc6_idx = (uint32_t) idx;
+			g->id = s->f[SIG_F_ID];
+			if (s->f[SIG_F_BSN])
+				snprintf(g->bsn, sizeof(g->bsn), "%s", s->f[SIG_F_BSN]);
+			hit = nfr ? bsearch(&key, fr, nfr, sizeof(*fr), cmp_followup) : NULL;
+			if (hit)
+			{
+				g->followup = 1;
+				g->contact_attempts = hit->attempts;
+				g->reached = hit->reached;
+			}
+		}
+		else
+		{
+			ingest_quarantined *q = &d->quar[d->nquar++];
+
+			q->row_id = s->row_id;
+			q->id = s->f[SIG_F_ID] ? s->f[SIG_F_ID] : "";
+			q->reason = s->reason;
+			if (!(q->raw_json = raw_json(d, s->f)))
+			{
+				snprintf(err, errlen, "ingest: out of memory");
+				goto done;
+			}
+			d->by_reason[s->reason]++;
+		}
+	}
+	/* the line buffer now backs the ids: hand it to the arena */
+	{
+		char	  **a = realloc(d->arena, (d->narena + 1) * sizeof(char *));
+
+		if (!a)
+		{
+			snprintf(err, errlen, "ingest: out of memory");
+			goto done;
+		}
+		d->arena = a;
+		/* keep JSON blocks last so arena_alloc's "open block" stays valid */
+		memmove(d->arena + 1, d->arena, d->narena * sizeof(char *));
+		d->arena[0] = rr.buf;
+		d->narena++;
+		rr.buf = NULL;
+	}
+	rc = 0;
+done:
+	if (rc != 0)
+		ingest_free(d);
+	free(rr.buf);
+	free(rr.off);
+	free(fu.buf);
+	free(fu.off);
+	free(fr);
+	free(rs);
+	free(order);
+	free(view);
+	free(sql);
+	PQfreemem(lo);
+	PQfreemem(hi);
+	return rc;
+}
+
+int
+ingest_write_quarantine(PGconn *c, int64_t run_id, const ingest_data *d, char *err, size_t errlen)
+{
+	size_t		cap = 1 << 16;
+	char	   *line = malloc(cap);
+	int			rc = -1;
+
+	if (!line)
+		return snprintf(err, errlen, "quarantine: out of memory"), -1;
+	if (db_copy_in_begin(c, "COPY vsp.quarantine (run_id, signal_id, reason, detail, raw) FROM STDIN",
+						 err, errlen) != 0)
+		goto done;
+	for (size_t i = 0; i < d->nquar; i++)
+	{
+		const ingest_quarantined *q = &d->quar[i];
+		size_t		need = strlen(q->id) * 2 + strlen(q->raw_json) * 2 + 512;
+		size_t		pos = 0;
+
+		if (need > cap)
+		{
+			char	   *nl = realloc(line, need);
+
+			if (!nl)
+			{
+				snprintf(err, errlen, "quarantine: out of memory");
+				PQputCopyEnd(c, "out of memory");
+				goto done;
+			}
+			line = nl;
+			cap = need;
+		}
+		pos += (size_t) snprintf(line + pos, cap - pos, "%lld\t", (long long) run_id);
+		/* COPY text escaping of the two free-text columns */
+		for (int col = 0; col < 2; col++)
+		{
+			const char *s = col == 0 ? q->id : q->raw_json;
+
+			if (col == 1)
+				pos += (size_t) snprintf(line + pos, cap - pos, "%s\t%s\t",
+										 signal_reason_code(q->reason), signal_reason_text(q->reason));
+			for (; *s; s++)
+			{
+				if (*s == '\\' || *s == '\t' || *s == '\n' || *s == '\r')
+				{
+					line[pos++] = '\\';
+					line[pos++] = *s == '\t' ? 't' : *s == '\n' ? 'n' : *s == '\r' ? 'r' : '\\';
+				}
+				else
+					line[pos++] = *s;
+			}
+			if (col == 0)
+				line[pos++] = '\t';
+		}
+		line[pos++] = '\n';
+		if (db_copy_put(c, line, pos, err, errlen) != 0)
+			goto done;
+	}
+	rc = db_copy_in_end(c, err, errlen);
+done:
+	free(line);
+	return rc;
+}
+
+void
+ingest_free(ingest_data *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->narena; i++)
+		free(d->arena[i]);
+	free(d->arena);
+	free(d->sig);
+	free(d->quar);
+	memset(d, 0, sizeof(*d));
+}
+
+size_t
+ingest_quarantine_unmapped(ingest_data *d, const long *area_of_pc6, size_t nref)
+{
+	size_t		kept = 0, moved = 0;
+
+	for (size_t i = 0; i < d->nsig; i++)
+	{
+		ingest_signal *s = &d->sig[i];
+
+		if (s->pc6_idx < nref && area_of_pc6[s->pc6_idx] >= 0)
+		{
+			d->sig[kept++] = *s;
+			continue;
+		}
+		/* quar has room: it was sized for every row read */
+		d->quar[d->nquar].row_id = s->r.row_id;
+		d->quar[d->nquar].id = s->id ? s->id : "";
+		d->quar[d->nquar].reason = REASON_AREA_UNKNOWN;
+		{
+			/* the raw text is gone by now: record the normalised values, marked as such */
+			char		sd[11], *js = arena_alloc(d, 256 + strlen(d->quar[d->nquar].id) * 6);
+			size_t		pos;
+
+			if (!js)
+				return moved;
+			util_format_date(s->r.signaal, sd);
+			pos = (size_t) snprintf(js, 256, "{\"normalised\":true,\"signal_id\":");
+			pos = json_str(js, pos, 256 + strlen(d->quar[d->nquar].id) * 6, d->quar[d->nquar].id);
+			snprintf(js + pos, 200, ",\"postcode\":\"%s\",\"huisnummer\":%d,\"partner_type\":\"%s\","
+					 "\"signaaldatum\":\"%s\",\"row_id\":%lld}", s->r.pc6, (int) s->r.huisnummer,
+					 signal_partner_name(s->r.partner), sd, (long long) s->r.row_id);
+			d->quar[d->nquar].raw_json = js;
+		}
+		d->nquar++;
+		d->by_reason[REASON_AREA_UNKNOWN]++;
+		moved++;
+	}
+	d->nsig = kept;
+	return moved;
+}

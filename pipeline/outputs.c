@@ -1,0 +1,468 @@
+/*
+ * pipeline/outputs.c — the run's output folder: write everything under a temporary name,
+ * publish by rename, repoint OUT/latest, write the summary.
+ */
+#include "outputs.h"
+#include "outputs_internal.h"
+#include "log.h"
+#include "../geo/map.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void) sb;
+	(void) flag;
+	(void) ftw;
+	return remove(path);
+}
+
+static void
+rm_tree(const char *path)
+{
+	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int
+mkdir_p(const char *path)
+{
+	char		buf[4096];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++)
+		if (*p == '/')
+		{
+			*p = '\0';
+			if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+				return -1;
+			*p = '/';
+		}
+	return (mkdir(buf, 0755) != 0 && errno != EEXIST) ? -1 : 0;
+}
+
+static char *
+path_join(const char *a, const char *b)
+{
+	size_t		n = strlen(a) + strlen(b) + 2;
+	char	   *p = malloc(n);
+
+	if (p)
+		snprintf(p, n, "%s/%s", a, b);
+	return p;
+}
+
+static int
+note_file(outputs_state *st, const char *name)
+{
+	char	  **f = realloc(st->files, (st->nfiles + 1) * sizeof(char *));
+
+	if (!f)
+		return -1;
+	st->files = f;
+	if (!(f[st->nfiles] = strdup(name)))
+		return -1;
+	st->nfiles++;
+	return 0;
+}
+
+/* A run killed mid-write leaves OUT/<date>.tmp-<pid>; we hold the run lock, so any
+ * temporary folder there is stale. */
+static void
+remove_stale(const char *outdir)
+{
+	DIR		   *d = opendir(outdir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (strstr(e->d_name, ".tmp-") || strstr(e->d_name, ".old-"))
+		{
+			char	   *p = path_join(outdir, e->d_name);
+
+			if (p)
+			{
+				log_info("removing stale folder %s", e->d_name);
+				rm_tree(p);
+				free(p);
+			}
+		}
+	closedir(d);
+}
+
+static int
+write_area_outputs(const outputs_run *r, outputs_state *st, char *err, size_t errlen)
+{
+	OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+	char		name[256];
+	char	   *path = NULL;
+	GDALDatasetH ds;
+	int			rc = -1;
+
+	if (!srs || OSRSetFromUserInput(srs, r->cfg->working_crs) != OGRERR_NONE)
+	{
+		snprintf(err, errlen, "outputs: unknown working CRS %s", r->cfg->working_crs);
+		goto done;
+	}
+	OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+
+	/* area list for planners: CSV (RFC 4180, CRLF) and XLSX */
+	{
+		char	   *lco[] = {"LINEFORMAT=CRLF", "STRING_QUOTING=IF_NEEDED", NULL};
+		const char *drivers[] = {"CSV", "XLSX"}, *ext[] = {"csv", "xlsx"};
+
+		for (int k = 0; k < 2; k++)
+		{
+			snprintf(name, sizeof(name), "areas-%s.%s", r->cfg->level, ext[k]);
+			free(path);
+			if (!(path = path_join(st->tmpdir, name)))
+				goto oom;
+			if (!(ds = outputs_create(drivers[k], path, NULL, err, errlen)))
+				goto done;
+			if (outputs_area_layer(ds, r->cfg->level, NULL, r, 1, k == 0 ? lco : NULL, err, errlen) != 0)
+			{
+				GDALClose(ds);
+				goto done;
+			}
+			if (outputs_close(ds, path, err, errlen) != 0 || note_file(st, name) != 0)
+				goto done;
+		}
+	}
+	/* map layers: GeoPackage in the working CRS, GeoJSON in WGS 84 (RFC 7946) */
+	snprintf(name, sizeof(name), "areas.gpkg");
+	free(path);
+	if (!(path = path_join(st->tmpdir, name)))
+		goto oom;
+	if (!(ds = outputs_create("GPKG", path, NULL, err, errlen)))
+		goto done;
+	if (outputs_area_layer(ds, r->cfg->level, srs, r, 0, NULL, err, errlen) != 0)
+	{
+		GDALClose(ds);
+		goto done;
+	}
+	if (outputs_close(ds, path, err, errlen) != 0 || note_file(st, name) != 0)
+		goto done;
+
+	snprintf(name, sizeof(name), "areas-%s.geojson", r->cfg->level);
+	free(path);
+	if (!(path = path_join(st->tmpdir, name)))
+		goto oom;
+	if (!(ds = outputs_create("GeoJSON", path, NULL, err, errlen)))
+		goto done;
+	{
+		char	   *lco[] = {"RFC7946=YES", "COORDINATE_PRECISION=6", NULL};
+
+		if (outputs_area_layer(ds, r->cfg->level, srs, r, 0, lco, err, errlen) != 0)
+		{
+			GDALClose(ds);
+			goto done;
+		}
+	}
+	if (outputs_close(ds, path, err, errlen) != 0 || note_file(st, name) != 0)
+		goto done;
+	rc = 0;
+	goto done;
+oom:
+	snprintf(err, errlen, "outputs: out of memory");
+done:
+	free(path);
+	if (srs)
+		OSRDestroySpatialReference(srs);
+	return rc;
+}
+
+/* Printable maps: the whole city and one per team. */
+static int
+write_maps(const outputs_run *r, outputs_state *st, const unsigned char *include, const char *stem,
+		   const char *title, char *err, size_t errlen)
+{
+	const areas *a = r->areas;
+	unsigned char *sup = calloc(a->n ? a->n : 1, 1), *isl = calloc(a->n ? a->n : 1, 1);
+	const char **labels = calloc(a->n ? a->n : 1, sizeof(char *));
+	char		sub[256], note[512];
+	int			rc = -1;
+
+	if (!sup || !isl || !labels)
+	{
+		snprintf(err, errlen, "outputs: out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < a->n; i++)
+	{
+		sup[i] = (unsigned char) outputs_suppressed(r, i);
+		isl[i] = (unsigned char) r->score->island[i];
+		labels[i] = a->code[i];
+	}
+	snprintf(sub, sizeof(sub), "peildatum %s · niveau %s · Getis-Ord Gi* (%s)%s", r->cfg->as_of,
+			 r->cfg->level, r->cfg->weights, r->cfg->fdr_q > 0 ? ", FDR-gecorrigeerd" : "");
+	snprintf(note, sizeof(note),
+			 "Bron: vroegsignalen (venster %d dagen) en CBS huishoudens per postcode (CC BY 4.0). "
+			 "Methode: lege-bayes-geschatte aandelen huishoudens met een signaal, Gi* met %s-buren, "
+			 "q = %.2f.\nGebieden met minder dan %d huishoudens (met signaal) zijn gearceerd; hun aantallen "
+			 "worden niet getoond. vsp %s", r->cfg->window_days, r->cfg->weights, r->cfg->fdr_q,
+			 r->cfg->disclosure_k, VSP_VERSION);
+	{
+		map_spec	m = {&a->polys, r->score->gi_bin, sup, include, isl, labels, title, sub, note};
+		const char *ext[] = {"png", "svg", "pdf"};
+
+		for (int k = 0; k < 3; k++)
+		{
+			char		name[256];
+			char	   *path;
+
+			snprintf(name, sizeof(name), "%s.%s", stem, ext[k]);
+			if (!(path = path_join(st->tmpdir, name)))
+			{
+				snprintf(err, errlen, "outputs: out of memory");
+				goto done;
+			}
+			if (map_render(&m, path, err, errlen) != 0 || note_file(st, name) != 0)
+			{
+				free(path);
+				goto done;
+			}
+			free(path);
+		}
+	}
+	rc = 0;
+done:
+	free(sup);
+	free(isl);
+	free(labels);
+	return rc;
+}
+
+static int
+team_area_mask(const outputs_run *r, const config_team *t, unsigned char *inc)
+{
+	const areas *a = r->areas;
+	int			any = 0;
+
+	memset(inc, 0, a->n);
+	for (size_t p = 0; p < r->ref->n; p++)
+	{
+		long		k = a->area_of_pc6[p];
+
+		if (k < 0)
+			continue;
+		for (size_t j = 0; j < t->nareas; j++)
+		{
+			const char *c = t->areas[j];
+
+			if (strcmp(c, r->ref->pc4[p]) == 0 || strcmp(c, r->ref->pc6[p]) == 0 ||
+				(r->ref->wijk[p] && strcmp(c, r->ref->wijk[p]) == 0) ||
+				(r->ref->buurt[p] && strcmp(c, r->ref->buurt[p]) == 0) || strcmp(c, a->code[k]) == 0)
+			{
+				inc[k] = 1;
+				any = 1;
+			}
+		}
+	}
+	return any;
+}
+
+static void
+safe_name(const char *in, char *out, size_t len)
+{
+	size_t		k = 0;
+
+	for (; *in && k + 1 < len; in++)
+		out[k++] = (isalnum((unsigned char) *in) || *in == '-' || *in == '_') ? *in : '_';
+	out[k] = '\0';
+}
+
+static int
+write_summary(const outputs_run *r, outputs_state *st, char *err, size_t errlen)
+{
+	char	   *path = path_join(st->tmpdir, "summary.md");
+	FILE	   *f;
+	size_t		bins[7] = {0}, top;
+
+	if (!path || !(f = fopen(path, "w")))
+	{
+		free(path);
+		return snprintf(err, errlen, "outputs: cannot write summary.md: %s", strerror(errno)), -1;
+	}
+	for (size_t i = 0; i < r->areas->n; i++)
+		bins[r->score->gi_bin[i] + 3]++;
+	fprintf(f, "# vsp run %lld — peildatum %s, niveau %s\n\n", (long long) r->run_id, r->cfg->as_of,
+			r->cfg->level);
+	fprintf(f, "## Signals\n\n| | count |\n|---|---:|\n| read (window of %d days) | %zu |\n"
+			"| used | %zu |\n| quarantined | %zu |\n", r->cfg->window_days, r->in->nread, r->in->nsig,
+			r->in->nquar);
+	for (int q = 1; q < REASON_N; q++)
+		if (r->in->by_reason[q])
+			fprintf(f, "| quarantined: %s | %zu |\n", signal_reason_code((signal_reason) q), r->in->by_reason[q]);
+	fprintf(f, "| households with a signal | %zu |\n| of which in follow-up | %zu |\n\n", r->cases->n,
+			r->cases->n_followup);
+	fprintf(f, "## Hotspots (%zu areas)\n\n| bin | areas |\n|---|---:|\n", r->areas->n);
+	{
+		const char *names[] = {"cold 99 %", "cold 95 %", "cold 90 %", "not significant", "hot 90 %",
+		"hot 95 %", "hot 99 %"};
+
+		for (int b = 6; b >= 0; b--)
+			fprintf(f, "| %s | %zu |\n", names[b], bins[b]);
+	}
+	fprintf(f, "\n## Top 10 areas\n\n| rank | area | bin | LISA | trend | reasons |\n|---:|---|---:|---|---|---|\n");
+	top = r->areas->n < 10 ? r->areas->n : 10;
+	for (size_t k = 1; k <= top; k++)
+		for (size_t i = 0; i < r->areas->n; i++)
+			if ((size_t) r->score->rank[i] == k)
+				fprintf(f, "| %zu | %s | %d | %s | %s | %s |\n", k, r->areas->code[i], r->score->gi_bin[i],
+						score_quad_name(r->score->lisa_quad[i]), score_trend_name(r->score->trend[i]),
+						r->score->reasons[i] ? r->score->reasons[i] : "");
+	fprintf(f, "\n## Seconds per stage\n\n`%s`\n\n## Files\n\n", r->stage_seconds_json ? r->stage_seconds_json : "{}");
+	for (size_t i = 0; i < st->nfiles; i++)
+		fprintf(f, "- %s\n", st->files[i]);
+	fprintf(f, "- summary.md\n");
+	if (fclose(f) != 0)
+	{
+		free(path);
+		return snprintf(err, errlen, "outputs: writing summary.md failed: %s", strerror(errno)), -1;
+	}
+	free(path);
+	return note_file(st, "summary.md");
+}
+
+int
+outputs_write_files(const outputs_run *r, outputs_state *st, char *err, size_t errlen)
+{
+	const config *cfg = r->cfg;
+	char		name[512];
+
+	memset(st, 0, sizeof(*st));
+	GDALAllRegister();
+	if (mkdir_p(cfg->output_dir) != 0)
+		return snprintf(err, errlen, "outputs: cannot create %s: %s", cfg->output_dir, strerror(errno)), -1;
+	remove_stale(cfg->output_dir);
+	snprintf(name, sizeof(name), "%s.tmp-%d", cfg->as_of, (int) getpid());
+	st->tmpdir = path_join(cfg->output_dir, name);
+	st->finaldir = path_join(cfg->output_dir, cfg->as_of);
+	if (!st->tmpdir || !st->finaldir)
+		return snprintf(err, errlen, "outputs: out of memory"), -1;
+	if (mkdir(st->tmpdir, 0755) != 0)
+		return snprintf(err, errlen, "outputs: cannot create %s: %s", st->tmpdir, strerror(errno)), -1;
+
+	if (write_area_outputs(r, st, err, errlen) != 0)
+		goto fail;
+	snprintf(name, sizeof(name), "Armoedehotspots — %s", cfg->level);
+	if (write_maps(r, st, NULL, "map", name, err, errlen) != 0)
+		goto fail;
+	for (size_t t = 0; t < cfg->nteams; t++)
+	{
+		const config_team *team = &cfg->teams[t];
+		unsigned char *inc = malloc(r->areas->n ? r->areas->n : 1);
+		char		safe[128], *path;
+		const char *drivers[] = {"CSV", "XLSX"}, *ext[] = {"csv", "xlsx"};
+
+		if (!inc)
+			goto oom;
+		safe_name(team->name, safe, sizeof(safe));
+		for (int k = 0; k < 2; k++)
+		{
+			snprintf(name, sizeof(name), "households-%s.%s", safe, ext[k]);
+			if (!(path = path_join(st->tmpdir, name)))
+			{
+				free(inc);
+				goto oom;
+			}
+			if (outputs_household_list(r, team, drivers[k], path, err, errlen) != 0 ||
+				note_file(st, name) != 0)
+			{
+				free(path);
+				free(inc);
+				goto fail;
+			}
+			free(path);
+		}
+		if (team_area_mask(r, team, inc))
+		{
+			char		stem[160], title[256];
+
+			snprintf(stem, sizeof(stem), "map-%s", safe);
+			snprintf(title, sizeof(title), "Armoedehotspots — team %s", team->name);
+			if (write_maps(r, st, inc, stem, title, err, errlen) != 0)
+			{
+				free(inc);
+				goto fail;
+			}
+		}
+		else
+			log_warn("team %s covers no area at level %s: no team map", team->name, cfg->level);
+		free(inc);
+	}
+	if (write_summary(r, st, err, errlen) != 0)
+		goto fail;
+	return 0;
+oom:
+	snprintf(err, errlen, "outputs: out of memory");
+fail:
+	outputs_abort(st);
+	return -1;
+}
+
+int
+outputs_publish(outputs_state *st, const config *cfg, char *err, size_t errlen)
+{
+	char		old[4096], link_tmp[4096], link_final[4096];
+	int			had_old = 0;
+
+	snprintf(old, sizeof(old), "%s.old-%d", st->finaldir, (int) getpid());
+	if (rename(st->finaldir, old) == 0)
+		had_old = 1;
+	else if (errno != ENOENT)
+		return snprintf(err, errlen, "outputs: cannot move %s aside: %s", st->finaldir, strerror(errno)), -1;
+	if (rename(st->tmpdir, st->finaldir) != 0)
+	{
+		snprintf(err, errlen, "outputs: cannot publish %s: %s", st->finaldir, strerror(errno));
+		if (had_old)
+			rename(old, st->finaldir);
+		return -1;
+	}
+	if (had_old)
+		rm_tree(old);
+	/* repoint latest atomically: a new symlink renamed over the old one */
+	snprintf(link_tmp, sizeof(link_tmp), "%s/.latest-%d", cfg->output_dir, (int) getpid());
+	snprintf(link_final, sizeof(link_final), "%s/latest", cfg->output_dir);
+	unlink(link_tmp);
+	if (symlink(cfg->as_of, link_tmp) != 0 || rename(link_tmp, link_final) != 0)
+		return snprintf(err, errlen, "outputs: cannot point %s at %s: %s", link_final, cfg->as_of,
+						strerror(errno)), -1;
+	free(st->tmpdir);
+	st->tmpdir = NULL;
+	return 0;
+}
+
+void
+outputs_abort(outputs_state *st)
+{
+	if (st && st->tmpdir)
+	{
+		rm_tree(st->tmpdir);
+		free(st->tmpdir);
+		st->tmpdir = NULL;
+	}
+}
+
+void
+outputs_state_free(outputs_state *st)
+{
+	if (!st)
+		return;
+	outputs_abort(st);
+	free(st->finaldir);
+	for (size_t i = 0; i < st->nfiles; i++)
+		free(st->files[i]);
+	free(st->files);
+	memset(st, 0, sizeof(*st));
+}

@@ -1,0 +1,166 @@
+/*
+ * pipeline/outputs_db.c — results into PostgreSQL: area_scores and outreach, by COPY, in the
+ * caller's transaction, replacing earlier results for the same as-of date and level.
+ */
+#include "outputs.h"
+#include "db.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Append a COPY text field: \N for NaN/NULL, the text with tabs/newlines/backslashes escaped. */
+static size_t
+put_text(char *buf, size_t pos, const char *s)
+{
+	if (!s)
+	{
+		memcpy(buf + pos, "\\N", 2);
+		return pos + 2;
+	}
+	for (; *s; s++)
+	{
+		if (*s == '\\' || *s == '\t' || *s == '\n' || *s == '\r')
+		{
+			buf[pos++] = '\\';
+			buf[pos++] = *s == '\t' ? 't' : *s == '\n' ? 'n' : *s == '\r' ? 'r' : '\\';
+		}
+		else
+			buf[pos++] = *s;
+	}
+	return pos;
+}
+
+static size_t
+put_num(char *buf, size_t pos, double v, const char *fmt)
+{
+	if (!isfinite(v))
+		return put_text(buf, pos, NULL);
+	return pos + (size_t) sprintf(buf + pos, fmt, v);
+}
+
+int
+outputs_write_db(PGconn *c, const outputs_run *r, char *err, size_t errlen)
+{
+	const areas *a = r->areas;
+	const score_result *s = r->score;
+	char		id[32], *line;
+	const char *p[3] = {id, r->cfg->as_of, r->cfg->level};
+	PGresult   *res;
+
+	snprintf(id, sizeof(id), "%lld", (long long) r->run_id);
+	res = db_query(c, "DELETE FROM vsp.outreach WHERE run_id IN (SELECT run_id FROM vsp.runs "
+				   "WHERE as_of = $2::date AND level = $3 AND run_id <> $1::bigint)", 3, p, err, errlen);
+	if (!res)
+		return -1;
+	PQclear(res);
+	res = db_query(c, "DELETE FROM vsp.area_scores WHERE as_of = $2::date AND level = $3 "
+				   "AND run_id <> $1::bigint", 3, p, err, errlen);
+	if (!res)
+		return -1;
+	PQclear(res);
+
+	if (db_copy_in_begin(c, "COPY vsp.area_scores (run_id, as_of, level, area_code, parent_code, "
+						 "households, hh_signal, hh_huur, hh_energie, hh_water, hh_zorg, hh_other, hh_multi, "
+						 "rate, eb_rate, seb_rate, gi_z, gi_p, gi_bin, lisa_i, lisa_p, lisa_quad, d_rate, d_z, "
+						 "trend, expected, priority, rank, reasons) FROM STDIN", err, errlen) != 0)
+		return -1;
+	if (!(line = malloc(8192)))
+	{
+		PQputCopyEnd(c, "out of memory");
+		return snprintf(err, errlen, "outputs: out of memory"), -1;
+	}
+	for (size_t i = 0; i < a->n; i++)
+	{
+		size_t		pos = 0;
+		const char *q = score_quad_name(s->lisa_quad[i]), *t = score_trend_name(s->trend[i]);
+
+		pos += (size_t) sprintf(line, "%s\t%s\t%s\t", id, r->cfg->as_of, r->cfg->level);
+		pos = put_text(line, pos, a->code[i]);
+		line[pos++] = '\t';
+		pos = put_text(line, pos, a->parent ? a->parent[i] : NULL);
+		line[pos++] = '\t';
+		pos = put_num(line, pos, a->households[i], "%.0f");
+		pos += (size_t) sprintf(line + pos, "\t%.0f\t%d\t%d\t%d\t%d\t%d\t%d\t", a->hh_signal[i],
+								a->hh_partner[0][i], a->hh_partner[1][i], a->hh_partner[2][i],
+								a->hh_partner[3][i], a->hh_other[i], a->hh_multi[i]);
+		pos = put_num(line, pos, s->rate[i], "%.17g");
+		line[pos++] = '\t';
+		pos = put_num(line, pos, s->eb_rate[i], "%.17g");
+		line[pos++] = '\t';
+		pos = put_num(line, pos, s->seb_rate[i], "%.17g");
+		line[pos++] = '\t';
+		pos = put_num(line, pos, s->gi_z[i], "%.17g");
+		line[pos++] = '\t';
+		pos = put_num(line, pos, s->gi_p[i], "%.17g");
+		pos += (size_t) sprintf(line + pos, "\t%d\t", s->gi_bin[i]);
+		pos = put_num(line, pos, s->lisa_i[i], "%.17g");
+		line[pos++] = '\t';
+		pos = put_num(line, pos, s->lisa_p[i], "%.17g");
+		line[pos++] = '\t';
+		pos = put_text(line, pos, q[0] ? q : NULL);
+		line[pos++] = '\t';
+		pos = put_num(line, pos, s->d_rate[i], "%.17g");
+		line[pos++] = '\t';
+		pos = put_num(line, pos, s->d_z[i], "%.17g");
+		line[pos++] = '\t';
+		pos = put_text(line, pos, t[0] ? t : NULL);
+		line[pos++] = '\t';
+		pos = put_num(line, pos, s->expected[i], "%.17g");
+		line[pos++] = '\t';
+		pos = put_num(line, pos, s->priority[i], "%.17g");
+		pos += (size_t) sprintf(line + pos, "\t%d\t", s->rank[i]);
+		pos = put_text(line, pos, s->reasons[i]);
+		line[pos++] = '\n';
+		if (db_copy_put(c, line, pos, err, errlen) != 0)
+		{
+			free(line);
+			return -1;
+		}
+	}
+	if (db_copy_in_end(c, err, errlen) != 0)
+	{
+		free(line);
+		return -1;
+	}
+
+	/* outreach: pseudonymous keys only, never the address */
+	if (db_copy_in_begin(c, "COPY vsp.outreach (run_id, team, rank, household_key, area_code, risk_score) "
+						 "FROM STDIN", err, errlen) != 0)
+	{
+		free(line);
+		return -1;
+	}
+	for (size_t t = 0; t < r->cfg->nteams; t++)
+	{
+		size_t	   *idx = NULL, n = 0;
+
+		if (outputs_team_households(r, &r->cfg->teams[t], &idx, &n) != 0)
+		{
+			free(line);
+			PQputCopyEnd(c, "out of memory");
+			return snprintf(err, errlen, "outputs: out of memory"), -1;
+		}
+		for (size_t k = 0; k < n; k++)
+		{
+			const cases_household *h = &r->cases->hh[idx[k]];
+			long		ai = a->area_of_pc6[h->pc6_idx];
+			size_t		pos = (size_t) sprintf(line, "%s\t", id);
+
+			pos = put_text(line, pos, r->cfg->teams[t].name);
+			pos += (size_t) sprintf(line + pos, "\t%zu\t%s\t", k + 1, h->key);
+			pos = put_text(line, pos, ai >= 0 ? a->code[ai] : r->ref->pc4[h->pc6_idx]);
+			pos += (size_t) sprintf(line + pos, "\t%.17g\n", h->risk);
+			if (db_copy_put(c, line, pos, err, errlen) != 0)
+			{
+				free(idx);
+				free(line);
+				return -1;
+			}
+		}
+		free(idx);
+	}
+	free(line);
+	return db_copy_in_end(c, err, errlen);
+}

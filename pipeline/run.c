@@ -1,0 +1,345 @@
+/*
+ * pipeline/run.c — wire the stages of one nightly run and decide its exit status.
+ */
+#include "run.h"
+#include "cases.h"
+#include "cli.h"
+#include "db.h"
+#include "ingest.h"
+#include "log.h"
+#include "outputs.h"
+#include "score.h"
+#include "util.h"
+#include "../geo/areas.h"
+#include "../geo/weights.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct run_ctx
+{
+	const config *cfg;
+	PGconn	   *db;
+	int64_t		run_id;
+	ingest_ref	ref;
+	ingest_data in;
+	cases_data	cases;
+	areas		areas;
+	weights    *w;
+	score_result score;
+	outputs_state out;
+	char		seconds[1024];	/* JSON object, built as stages finish */
+	char		counts[2048];
+	double		t0;
+	char		err[1024];
+} run_ctx;
+
+static void
+stage_done(run_ctx *x, const char *stage)
+{
+	double		now = util_now();
+	size_t		len = strlen(x->seconds);
+
+	snprintf(x->seconds + len, sizeof(x->seconds) - len, "%s\"%s\": %.3f", len > 1 ? ", " : "", stage,
+			 now - x->t0);
+	log_debug("%s took %.3f s", stage, now - x->t0);
+	x->t0 = now;
+}
+
+/* x->seconds stays open for more stages; this is a closed copy */
+static const char *
+seconds_json(const run_ctx *x, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s}", x->seconds);
+	return buf;
+}
+
+static void
+build_counts(run_ctx *x)
+{
+	size_t		pos;
+
+	pos = (size_t) snprintf(x->counts, sizeof(x->counts),
+							"{\"read\": %zu, \"used\": %zu, \"quarantined\": %zu, \"households\": %zu, "
+							"\"followup\": %zu, \"matching\": %zu, \"areas\": %zu, \"by_reason\": {",
+							x->in.nread, x->in.nsig, x->in.nquar, x->cases.n, x->cases.n_followup,
+							x->cases.n_matching, x->areas.n);
+	for (int r = 1, first = 1; r < REASON_N && pos < sizeof(x->counts); r++)
+		if (x->in.by_reason[r])
+		{
+			pos += (size_t) snprintf(x->counts + pos, sizeof(x->counts) - pos, "%s\"%s\": %zu",
+									 first ? "" : ", ", signal_reason_code((signal_reason) r),
+									 x->in.by_reason[r]);
+			first = 0;
+		}
+	if (pos < sizeof(x->counts))
+		snprintf(x->counts + pos, sizeof(x->counts) - pos, "}}");
+}
+
+/* The last succeeded run for an earlier date, same level and config: its z, rate, bin per area. */
+static int
+load_previous(run_ctx *x, double **prate, double **pz, int **pbin)
+{
+	const char *p[3] = {x->cfg->as_of, x->cfg->level, x->cfg->sha256};
+	PGresult   *r;
+	size_t		n = x->areas.n ? x->areas.n : 1;
+
+	*prate = malloc(n * sizeof(double));
+	*pz = malloc(n * sizeof(double));
+	*pbin = malloc(n * sizeof(int));
+	if (!*prate || !*pz || !*pbin)
+		return snprintf(x->err, sizeof(x->err), "trend: out of memory"), -1;
+	for (size_t i = 0; i < x->areas.n; i++)
+	{
+		(*prate)[i] = (*pz)[i] = NAN;
+		(*pbin)[i] = 0;
+	}
+	r = db_query(x->db,
+				 "SELECT s.area_code, s.rate, s.gi_z, s.gi_bin FROM vsp.area_scores s WHERE s.run_id = "
+				 "(SELECT run_id FROM vsp.runs WHERE status = 'succeeded' AND as_of < $1::date AND level = $2 "
+				 "AND config_sha256 = $3 ORDER BY as_of DESC, run_id DESC LIMIT 1) AND s.level = $2",
+				 3, p, x->err, sizeof(x->err));
+	if (!r)
+		return -1;
+	for (int i = 0; i < PQntuples(r); i++)
+	{
+		long		k = areas_find(&x->areas, PQgetvalue(r, i, 0));
+
+		if (k < 0)
+			continue;
+		(*prate)[k] = PQgetisnull(r, i, 1) ? NAN : atof(PQgetvalue(r, i, 1));
+		(*pz)[k] = PQgetisnull(r, i, 2) ? NAN : atof(PQgetvalue(r, i, 2));
+		(*pbin)[k] = PQgetisnull(r, i, 3) ? 0 : atoi(PQgetvalue(r, i, 3));
+	}
+	log_info("trend: compared with %d areas of the previous run", PQntuples(r));
+	PQclear(r);
+	return 0;
+}
+
+static int
+do_score(run_ctx *x)
+{
+	const config *cfg = x->cfg;
+	score_options o;
+	score_input in = {0};
+	double	   *prate = NULL, *pz = NULL;
+	int		   *pbin = NULL, rc;
+
+	score_options_default(&o);
+	o.variable = strcmp(cfg->variable, "rate") == 0 ? SCORE_VAR_RATE :
+		strcmp(cfg->variable, "count") == 0 ? SCORE_VAR_COUNT :
+		strcmp(cfg->variable, "spatial-eb") == 0 ? SCORE_VAR_SPATIAL_EB : SCORE_VAR_EB;
+	o.permutations = cfg->permutations;
+	o.seed = cfg->seed;
+	o.fdr_q = cfg->fdr_q;
+	o.w_bin = cfg->w_bin;
+	o.w_lisa = cfg->w_lisa;
+	o.w_trend = cfg->w_trend;
+	if (load_previous(x, &prate, &pz, &pbin) != 0)
+	{
+		free(prate);
+		free(pz);
+		free(pbin);
+		return -1;
+	}
+	in.n = x->areas.n;
+	in.pop = x->areas.households;
+	in.count = x->areas.hh_signal;
+	in.w = x->w;
+	in.prev_rate = prate;
+	in.prev_z = pz;
+	in.prev_bin = pbin;
+	rc = score_compute(&in, &o, &x->score, x->err, sizeof(x->err));
+	free(prate);
+	free(pz);
+	free(pbin);
+	return rc;
+}
+
+/* Stages up to scoring.  Returns an exit status; x->err says why on failure. */
+static int
+run_stages(run_ctx *x)
+{
+	const config *cfg = x->cfg;
+	size_t		unmapped = 0;
+	weights_spec spec;
+
+	log_set_stage("ingest");
+	if (ingest_load_reference(x->db, &x->ref, x->err, sizeof(x->err)) != 0 ||
+		ingest_run(x->db, cfg, &x->ref, &x->in, x->err, sizeof(x->err)) != 0)
+		return db_is_down(x->db) ? EXIT_UNAVAILABLE : EXIT_FAIL;
+	log_info("read %zu signals: %zu used, %zu quarantined", x->in.nread, x->in.nsig, x->in.nquar);
+	stage_done(x, "ingest");
+
+	log_set_stage("areas");
+	if (areas_load(cfg, &x->ref, &x->areas, x->err, sizeof(x->err)) != 0)
+		return EXIT_USAGE;
+	if ((unmapped = ingest_quarantine_unmapped(&x->in, x->areas.area_of_pc6, x->areas.nref)) > 0)
+		log_warn("%zu signals have no %s area: quarantined", unmapped, cfg->level);
+	log_info("%zu %s areas (%zu geometries repaired, %zu excluded)", x->areas.n, cfg->level,
+			 x->areas.repaired, x->areas.excluded);
+	for (int r = 1; r < REASON_N; r++)
+		if (x->in.by_reason[r])
+			log_info("quarantined %s: %zu", signal_reason_code((signal_reason) r), x->in.by_reason[r]);
+
+	/* quarantine rows are kept even when the run fails later */
+	if (ingest_write_quarantine(x->db, x->run_id, &x->in, x->err, sizeof(x->err)) != 0)
+		return db_is_down(x->db) ? EXIT_UNAVAILABLE : EXIT_FAIL;
+	if (x->in.nread > 0 && (double) x->in.nquar / (double) x->in.nread > cfg->max_quarantine_share)
+	{
+		int			top[3] = {0, 0, 0};
+
+		for (int r = 1; r < REASON_N; r++)
+			for (int k = 0; k < 3; k++)
+				if (x->in.by_reason[r] > x->in.by_reason[top[k]])
+				{
+					memmove(top + k + 1, top + k, (size_t) (2 - k) * sizeof(int));
+					top[k] = r;
+					break;
+				}
+		snprintf(x->err, sizeof(x->err),
+				 "quality gate: %.1f %% of %zu signals quarantined (maximum %.1f %%); top reasons: %s (%zu), %s (%zu), %s (%zu)",
+				 100.0 * (double) x->in.nquar / (double) x->in.nread, x->in.nread, 100 * cfg->max_quarantine_share,
+				 signal_reason_code((signal_reason) top[0]), x->in.by_reason[top[0]],
+				 top[1] ? signal_reason_code((signal_reason) top[1]) : "-", x->in.by_reason[top[1]],
+				 top[2] ? signal_reason_code((signal_reason) top[2]) : "-", x->in.by_reason[top[2]]);
+		return EXIT_QUALITY;
+	}
+
+	log_set_stage("cases");
+	if (cases_build(&x->in, cfg, &x->cases, x->err, sizeof(x->err)) != 0)
+		return EXIT_FAIL;
+	log_info("%zu households with a signal, %zu in follow-up, %zu match the rules", x->cases.n,
+			 x->cases.n_followup, x->cases.n_matching);
+	stage_done(x, "cases");
+
+	log_set_stage("areas");
+	if (areas_count(&x->areas, &x->cases, &unmapped, x->err, sizeof(x->err)) != 0)
+		return EXIT_FAIL;
+	stage_done(x, "areas");
+
+	log_set_stage("weights");
+	if (weights_parse_spec(cfg->weights, &spec, x->err, sizeof(x->err)) != 0)
+		return EXIT_USAGE;
+	spec.snap = cfg->snap;
+	spec.island_knn = cfg->island_knn;
+	if (!(x->w = weights_build(&x->areas.polys, &spec, x->err, sizeof(x->err))))
+		return EXIT_FAIL;
+	{
+		weights_summary s;
+
+		weights_summarise(x->w, &s);
+		log_info("%s weights: %zu links, mean %.2f neighbours, %zu islands, %zu components", cfg->weights,
+				 s.links, s.mean_nb, s.islands, s.components);
+	}
+	stage_done(x, "weights");
+
+	log_set_stage("score");
+	if (do_score(x) != 0)
+		return db_is_down(x->db) ? EXIT_UNAVAILABLE : EXIT_FAIL;
+	stage_done(x, "score");
+	return EXIT_OK;
+}
+
+static int
+publish(run_ctx *x)
+{
+	outputs_run o = {x->run_id, x->cfg, &x->ref, &x->in, &x->cases, &x->areas, x->w, &x->score, NULL};
+	char		secs[1100];
+
+	log_set_stage("outputs");
+	o.stage_seconds_json = seconds_json(x, secs, sizeof(secs));
+	if (outputs_write_files(&o, &x->out, x->err, sizeof(x->err)) != 0)
+		return EXIT_CANTCREAT;
+	stage_done(x, "outputs");
+	build_counts(x);
+	/* results and the run's success in one transaction, then the folder goes live */
+	if (db_exec(x->db, "BEGIN", x->err, sizeof(x->err)) != 0 ||
+		outputs_write_db(x->db, &o, x->err, sizeof(x->err)) != 0 ||
+		db_run_finish(x->db, x->run_id, "succeeded", x->counts, seconds_json(x, secs, sizeof(secs)), NULL,
+					  x->err, sizeof(x->err)) != 0 ||
+		db_exec(x->db, "COMMIT", x->err, sizeof(x->err)) != 0)
+	{
+		char		e2[256];
+
+		db_exec(x->db, "ROLLBACK", e2, sizeof(e2));
+		return db_is_down(x->db) ? EXIT_UNAVAILABLE : EXIT_FAIL;
+	}
+	if (outputs_publish(&x->out, x->cfg, x->err, sizeof(x->err)) != 0)
+		return EXIT_CANTCREAT;
+	return EXIT_OK;
+}
+
+int
+run_nightly(const config *cfg)
+{
+	run_ctx		x;
+	int64_t		holder = 0;
+	int			rc, lk;
+
+	memset(&x, 0, sizeof(x));
+	x.cfg = cfg;
+	x.t0 = util_now();
+	snprintf(x.seconds, sizeof(x.seconds), "{");
+	log_set_stage("run");
+	if (!(x.db = db_connect(cfg->conninfo, x.err, sizeof(x.err))))
+	{
+		log_error("%s", x.err);
+		return EXIT_UNAVAILABLE;
+	}
+	if ((lk = db_try_run_lock(x.db, &holder, x.err, sizeof(x.err))) <= 0)
+	{
+		if (lk == 0)
+			log_error("another vsp run holds the lock (run %lld): not starting", (long long) holder);
+		else
+			log_error("%s", x.err);
+		db_close(x.db);
+		return lk == 0 ? EXIT_LOCKED : EXIT_UNAVAILABLE;
+	}
+	if (db_fail_stale_runs(x.db, x.err, sizeof(x.err)) != 0 ||
+		(x.run_id = db_run_begin(x.db, cfg->as_of, cfg->level, VSP_VERSION, cfg->sha256, x.err,
+								 sizeof(x.err))) < 0)
+	{
+		log_error("%s", x.err);
+		db_close(x.db);
+		return EXIT_UNAVAILABLE;
+	}
+	log_set_run(x.run_id);
+	log_info("vsp %s: as-of %s, level %s, window %d days", VSP_VERSION, cfg->as_of, cfg->level,
+			 cfg->window_days);
+
+	rc = run_stages(&x);
+	if (rc == EXIT_OK)
+		rc = publish(&x);
+	if (rc != EXIT_OK)
+	{
+		char		e2[256], secs[1100];
+
+		log_error("%s", x.err);
+		outputs_abort(&x.out);
+		build_counts(&x);
+		if (!db_is_down(x.db) &&
+			db_run_finish(x.db, x.run_id, rc == EXIT_QUALITY ? "rejected-by-quality-gate" : "failed",
+						  x.counts, seconds_json(&x, secs, sizeof(secs)), x.err, e2, sizeof(e2)) != 0)
+			log_error("%s", e2);
+	}
+	else
+	{
+		log_set_stage("run");
+		log_info("succeeded: outputs in %s", x.out.finaldir);
+		printf("vsp run %lld succeeded (as-of %s, level %s)\n", (long long) x.run_id, cfg->as_of, cfg->level);
+		printf("  signals: %zu read, %zu used, %zu quarantined\n", x.in.nread, x.in.nsig, x.in.nquar);
+		printf("  areas: %zu; outputs: %s (summary.md)\n", x.areas.n, x.out.finaldir);
+	}
+	weights_free(x.w);
+	score_result_free(&x.score);
+	areas_free(&x.areas);
+	cases_free(&x.cases);
+	ingest_free(&x.in);
+	ingest_ref_free(&x.ref);
+	outputs_state_free(&x.out);
+	db_close(x.db);
+	return rc;
+}

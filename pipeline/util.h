@@ -1,0 +1,24 @@
+/*
+ * pipeline/util.h — small shared helpers: calendar dates as day numbers, wall-clock time,
+ * checked size arithmetic.  No state, thread-safe.
+ */
+#ifndef VSP_UTIL_H
+#define VSP_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* "YYYY-MM-DD" (a real calendar date) → days since 1970-01-01; 0, or -1 if malformed.
+ * Only the first 10 characters are read; anything after them must be absent. */
+int			util_parse_date(const char *s, int32_t *days);
+/* days since 1970-01-01 → "YYYY-MM-DD" in out[11] */
+void		util_format_date(int32_t days, char out[11]);
+/* civil date → days since 1970-01-01 (proleptic Gregorian) */
+int32_t		util_days_from_civil(int y, unsigned m, unsigned d);
+void		util_civil_from_days(int32_t z, int *y, unsigned *m, unsigned *d);
+/* monotonic seconds */
+double		util_now(void);
+/* a*b into *out; -1 on overflow */
+int			util_mul_size(size_t a, size_t b, size_t *out);
+
+#endif
