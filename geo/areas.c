@@ -18,6 +18,7 @@ typedef struct raw_area
 	char	   *code;
 	OGRGeometryH geom;
 	double		households;
+	double		value;
 } raw_area;
 
 static int
@@ -135,7 +136,7 @@ areas_read(const areas_source *src, areas *a, char *err, size_t errlen)
 	OGRFeatureH f;
 	raw_area   *raw = NULL;
 	size_t		nraw = 0, cap = 0;
-	int			idf, hhf = -1, rc = -1;
+	int			idf, hhf = -1, vf = -1, rc = -1;
 
 	memset(a, 0, sizeof(*a));
 	GDALAllRegister();
@@ -161,6 +162,11 @@ areas_read(const areas_source *src, areas *a, char *err, size_t errlen)
 	{
 		snprintf(err, errlen, "areas: layer %s has no households field %s", OGR_L_GetName(lyr),
 				 src->households_field);
+		goto done;
+	}
+	if (src->value_field && (vf = OGR_FD_GetFieldIndex(defn, src->value_field)) < 0)
+	{
+		snprintf(err, errlen, "areas: layer %s has no field %s", OGR_L_GetName(lyr), src->value_field);
 		goto done;
 	}
 	if (OGR_L_GetSpatialRef(lyr))
@@ -193,6 +199,7 @@ areas_read(const areas_source *src, areas *a, char *err, size_t errlen)
 	{
 		const char *id = OGR_F_IsFieldSetAndNotNull(f, idf) ? OGR_F_GetFieldAsString(f, idf) : NULL;
 		OGRGeometryH g = OGR_F_GetGeometryRef(f), poly = NULL;
+		int			valid;
 
 		if (!id || !id[0])
 		{
@@ -218,14 +225,24 @@ areas_read(const areas_source *src, areas *a, char *err, size_t errlen)
 			OGR_F_Destroy(f);
 			continue;
 		}
-		if (!OGR_G_IsValid(g))
+		CPLPushErrorHandler(CPLQuietErrorHandler);	/* GEOS explains invalidity with coordinates */
+		valid = OGR_G_IsValid(g);
+		CPLPopErrorHandler();
+		if (!valid)
 		{
-			OGRGeometryH fixed = OGR_G_MakeValid(g);
+			OGRGeometryH fixed;
+
+			CPLPushErrorHandler(CPLQuietErrorHandler);
+			fixed = OGR_G_MakeValid(g);
+			CPLPopErrorHandler();
 
 			poly = fixed ? polygonal_part(fixed) : NULL;
 			if (fixed)
 				OGR_G_DestroyGeometry(fixed);
-			if (poly && OGR_G_IsValid(poly) && !OGR_G_IsEmpty(poly))
+			CPLPushErrorHandler(CPLQuietErrorHandler);
+			valid = poly && OGR_G_IsValid(poly) && !OGR_G_IsEmpty(poly);
+			CPLPopErrorHandler();
+			if (valid)
 			{
 				log_info("area %s: invalid geometry repaired", id);
 				a->repaired++;
@@ -273,6 +290,8 @@ areas_read(const areas_source *src, areas *a, char *err, size_t errlen)
 				OGR_F_GetFieldAsDouble(f, hhf) : NAN;
 			if (hhf >= 0 && raw[nraw].households < 0)
 				raw[nraw].households = NAN;	/* CBS suppression sentinels are negative */
+			raw[nraw].value = (vf >= 0 && OGR_F_IsFieldSetAndNotNull(f, vf)) ?
+				OGR_F_GetFieldAsDouble(f, vf) : NAN;
 			nraw++;
 			if (!raw[nraw - 1].code)
 			{
@@ -289,7 +308,9 @@ areas_read(const areas_source *src, areas *a, char *err, size_t errlen)
 	a->code = calloc(nraw ? nraw : 1, sizeof(char *));
 	a->geom = calloc(nraw ? nraw : 1, sizeof(OGRGeometryH));
 	a->households = calloc(nraw ? nraw : 1, sizeof(double));
-	if (!a->code || !a->geom || !a->households || geo_polys_init(&a->polys) != 0)
+	if (vf >= 0)
+		a->value = calloc(nraw ? nraw : 1, sizeof(double));
+	if (!a->code || !a->geom || !a->households || (vf >= 0 && !a->value) || geo_polys_init(&a->polys) != 0)
 	{
 		snprintf(err, errlen, "areas: out of memory");
 		goto done;
@@ -318,6 +339,8 @@ areas_read(const areas_source *src, areas *a, char *err, size_t errlen)
 		a->code[a->n] = raw[i].code;
 		a->geom[a->n] = raw[i].geom;
 		a->households[a->n] = raw[i].households;
+		if (a->value)
+			a->value[a->n] = raw[i].value;
 		raw[i].code = NULL;
 		raw[i].geom = NULL;
 		a->n++;
@@ -390,7 +413,7 @@ areas_load(const config *cfg, const ingest_ref *ref, areas *a, char *err, size_t
 {
 	areas_source src = {
 		cfg->area_source, cfg->area_layer, cfg->area_id_field, cfg->area_srs, cfg->working_crs,
-		strncmp(cfg->households, "field:", 6) == 0 ? cfg->households + 6 : NULL
+		strncmp(cfg->households, "field:", 6) == 0 ? cfg->households + 6 : NULL, NULL
 	};
 	int			from_ref = src.households_field == NULL;
 	size_t		unmatched = 0;
@@ -488,6 +511,7 @@ areas_free(areas *a)
 	free(a->parent);
 	free(a->geom);
 	free(a->households);
+	free(a->value);
 	geo_polys_free(&a->polys);
 	free(a->hh_signal);
 	for (int p = 0; p < 4; p++)

@@ -26,6 +26,7 @@ typedef struct areas_source
 	const char *srs;			/* used only when the layer has no CRS */
 	const char *working_crs;	/* e.g. EPSG:28992 */
 	const char *households_field;	/* NULL = none */
+	const char *value_field;	/* NULL = none; read into areas.value */
 } areas_source;
 
 typedef struct areas
@@ -34,6 +35,7 @@ typedef struct areas
 	char	  **code;			/* area id, sorted */
 	char	  **parent;			/* pc4 of a pc6, wijk of a buurt, gemeente of a wijk/pc4; may be NULL */
 	double	   *households;		/* NaN = unknown/suppressed (left out of rates) */
+	double	   *value;			/* areas_source.value_field per area (NaN = missing); NULL if none */
 	OGRGeometryH *geom;			/* working CRS, valid */
 	geo_polys	polys;			/* the same rings, flat, plus point on surface */
 	char		srs_wkt_name[64];	/* the working CRS as given */

@@ -50,6 +50,25 @@ static const cli_option weights_opts[] = {
 	{NULL, 0, NULL, NULL}
 };
 
+static const cli_option hotspots_opts[] = {
+	{"input", 'i', "SRC", "any GDAL polygon source, e.g. CBS statistics per PC4"},
+	{"layer", 'l', "NAME", "layer name (default: the first)"},
+	{"id", 'I', "FIELD", "the id field (required)"},
+	{"value", 'V', "FIELD", "the analysed field: a count when --population is given (required)"},
+	{"population", 'P', "FIELD", "population at risk; without it the value itself is analysed"},
+	{"weights", 'w', "TYPE", "queen (default), rook, knn:K or band[:METRES]"},
+	{"snap", 's', "METRES", "snap tolerance for contiguity (default 0.5)"},
+	{"smooth", 'm', "HOW", "none, eb (default) or spatial-eb: which rate Gi* and Local Moran analyse"},
+	{"permutations", 'p', "N", "conditional permutations for Local Moran (default 999)"},
+	{"seed", 'S', "N", "random seed for the permutations (default 20240101)"},
+	{"fdr", 'F', "Q", "Benjamini-Hochberg false discovery rate for the hotspot bins (default off)"},
+	{"srs", 'R', "CRS", "CRS of a layer that has none"},
+	{"output", 'o', "FILE", "output; the format follows the extension: .gpkg .geojson .csv .fgb .shp"},
+	{"quiet", 'q', NULL, "log warnings and errors only"},
+	{"help", 'h', NULL, "show this help and exit"},
+	{NULL, 0, NULL, NULL}
+};
+
 const cli_command cli_commands[] = {
 	{"run", "vsp run --config FILE [--as-of DATE] [--level LEVEL] [--output DIR]",
 		"Run the nightly job: read the window's signals, quarantine bad rows, build household cases, "
@@ -60,6 +79,11 @@ const cli_command cli_commands[] = {
 	{"weights", "vsp weights --input SRC [--layer NAME] --id FIELD [--weights TYPE] [--snap M] --output FILE",
 		"Build spatial weights for any polygon layer and write them as GAL/GWT for GeoDa, PySAL and spdep.",
 	weights_opts},
+	{"hotspots", "vsp hotspots --input SRC [--layer NAME] --id FIELD --value FIELD [--population FIELD] "
+		"[--weights TYPE] [--snap M] [--smooth none|eb|spatial-eb] [--permutations N] [--seed S] [--fdr Q] "
+		"--output FILE",
+		"Score any polygon layer with the nightly engine: rate, eb_rate, gi_z, gi_p, gi_bin, lisa_i, lisa_p, "
+		"lisa_quad.", hotspots_opts},
 	{NULL, NULL, NULL, NULL}
 };
 

@@ -258,6 +258,13 @@ ini_cb(void *user, const char *section, const char *name, const char *value)
 
 	if (p->failed)
 		return 0;
+	if (!section[0])
+	{
+		snprintf(p->err, p->errlen, "%s: key %s outside any [section] (or a malformed section header)",
+				 p->cfg->path, name);
+		p->failed = 1;
+		return 0;
+	}
 	rc = apply_key(p->cfg, section, name, value);
 	if (rc == 0)
 		return 1;
@@ -323,6 +330,15 @@ config_load(const char *path, config *cfg, char *err, size_t errlen)
 	}
 	rc = ini_parse_file(f, ini_cb, &p);
 	fclose(f);
+	if (p.failed && rc > 0)
+	{
+		/* inih knows the line; put it after the file name */
+		char		msg[512];
+		size_t		plen = strlen(path);
+
+		snprintf(msg, sizeof(msg), "%s", err + (strncmp(err, path, plen) == 0 ? plen + 2 : 0));
+		snprintf(err, errlen, "%s:%d: %s", path, rc, msg);
+	}
 	if (!p.failed && rc > 0)
 	{
 		snprintf(err, errlen, "%s:%d: syntax error", path, rc);

@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 #include "config.h"
+#include "hotspots.h"
 #include "log.h"
 #include "run.h"
 #include "../geo/areas.h"
@@ -245,6 +246,66 @@ cmd_weights(const cli_command *cmd, const parsed *p)
 	return rc;
 }
 
+/* strtod/strtol with the whole string consumed */
+static int
+num_opt(const char *v, double lo, double hi, double *out)
+{
+	char	   *end;
+
+	*out = strtod(v, &end);
+	return (!*v || *end || !(*out >= lo && *out <= hi)) ? -1 : 0;
+}
+
+static int
+cmd_hotspots(const cli_command *cmd, const parsed *p)
+{
+	hotspots_options o;
+	const char *v;
+	double		d;
+	char		err[1024];
+	int			usage;
+
+	hotspots_options_default(&o);
+	o.input = opt(cmd, p, "input");
+	o.layer = opt(cmd, p, "layer");
+	o.id_field = opt(cmd, p, "id");
+	o.value_field = opt(cmd, p, "value");
+	o.population_field = opt(cmd, p, "population");
+	o.srs = opt(cmd, p, "srs");
+	o.output = opt(cmd, p, "output");
+	if (!o.input || !o.id_field || !o.value_field || !o.output)
+		return fprintf(stderr, "vsp hotspots: --input, --id, --value and --output are required\n"), EXIT_USAGE;
+	if ((v = opt(cmd, p, "weights")))
+		o.weights = v;
+	if ((v = opt(cmd, p, "smooth")))
+		o.smooth = v;
+	if ((v = opt(cmd, p, "snap")) && num_opt(v, 0, 1000, &o.snap))
+		return fprintf(stderr, "vsp hotspots: --snap must be a distance in metres\n"), EXIT_USAGE;
+	if ((v = opt(cmd, p, "fdr")) && num_opt(v, 0, 0.5, &o.fdr_q))
+		return fprintf(stderr, "vsp hotspots: --fdr must be in [0, 0.5]\n"), EXIT_USAGE;
+	if ((v = opt(cmd, p, "permutations")))
+	{
+		if (num_opt(v, 0, 99999, &d) || d != (int) d)
+			return fprintf(stderr, "vsp hotspots: --permutations must be a whole number 0..99999\n"), EXIT_USAGE;
+		o.permutations = (int) d;
+	}
+	if ((v = opt(cmd, p, "seed")))
+	{
+		char	   *end;
+
+		o.seed = strtoull(v, &end, 10);
+		if (!*v || *end || *v == '-')
+			return fprintf(stderr, "vsp hotspots: --seed must be a whole number\n"), EXIT_USAGE;
+	}
+	log_set_stage("hotspots");
+	if (hotspots_run(&o, &usage, err, sizeof(err)) != 0)
+	{
+		fprintf(stderr, "vsp hotspots: %s\n", err);
+		return usage ? EXIT_USAGE : strstr(err, "write") || strstr(err, "create") ? EXIT_CANTCREAT : EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -289,5 +350,7 @@ main(int argc, char **argv)
 		return cmd_run(cmd, &p);
 	if (strcmp(cmd->name, "synth") == 0)
 		return cmd_synth(cmd, &p);
+	if (strcmp(cmd->name, "hotspots") == 0)
+		return cmd_hotspots(cmd, &p);
 	return cmd_weights(cmd, &p);
 }

@@ -1,0 +1,246 @@
+/*
+ * pipeline/hotspots.c — `vsp hotspots`: read any polygon layer, score it, write it back out.
+ */
+#include "hotspots.h"
+#include "log.h"
+#include "score.h"
+#include "../geo/areas.h"
+#include "../geo/weights.h"
+
+#include <gdal/gdal.h>
+#include <gdal/ogr_srs_api.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void
+hotspots_options_default(hotspots_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->weights = "queen";
+	o->snap = 0.5;
+	o->smooth = "eb";
+	o->permutations = 999;
+	o->seed = 20240101;
+	o->fdr_q = 0;
+}
+
+static const char *
+driver_for(const char *path, char **lco_rfc)
+{
+	const char *dot = strrchr(path, '.');
+
+	*lco_rfc = NULL;
+	if (!dot)
+		return NULL;
+	if (!strcasecmp(dot, ".gpkg"))
+		return "GPKG";
+	if (!strcasecmp(dot, ".geojson") || !strcasecmp(dot, ".json"))
+	{
+		*lco_rfc = "RFC7946=YES";
+		return "GeoJSON";
+	}
+	if (!strcasecmp(dot, ".csv"))
+		return "CSV";
+	if (!strcasecmp(dot, ".fgb"))
+		return "FlatGeobuf";
+	if (!strcasecmp(dot, ".shp"))
+		return "ESRI Shapefile";
+	if (!strcasecmp(dot, ".xlsx"))
+		return "XLSX";
+	return NULL;
+}
+
+static int
+add_real(OGRLayerH l, const char *name, OGRFieldType t)
+{
+	OGRFieldDefnH fd = OGR_Fld_Create(name, t);
+	OGRErr		e = OGR_L_CreateField(l, fd, TRUE);
+
+	OGR_Fld_Destroy(fd);
+	return e == OGRERR_NONE ? 0 : -1;
+}
+
+/* Copy every input feature that became an area, with the result fields appended. */
+static int
+write_output(const hotspots_options *o, const areas *a, const score_result *s, char *err, size_t errlen)
+{
+	char	   *rfc = NULL;
+	const char *drv_name = driver_for(o->output, &rfc);
+	GDALDriverH drv;
+	GDALDatasetH in = NULL, out = NULL;
+	OGRLayerH	il, ol;
+	OGRFeatureDefnH idefn;
+	OGRSpatialReferenceH srs = NULL;
+	OGRFeatureH f;
+	int			nin, idf, rc = -1, has_geom;
+	static const char *const names[] = {"rate", "eb_rate", "gi_z", "gi_p", "gi_bin", "lisa_i",
+	"lisa_p", "lisa_quad"};
+	char	   *lco[2] = {rfc, NULL};
+
+	if (!drv_name || !(drv = GDALGetDriverByName(drv_name)))
+		return snprintf(err, errlen, "hotspots: cannot tell the format of %s (use .gpkg, .geojson, .csv, .fgb, .shp)",
+						o->output), -1;
+	has_geom = strcmp(drv_name, "CSV") != 0 && strcmp(drv_name, "XLSX") != 0;
+	in = GDALOpenEx(o->input, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+	if (!in)
+		return snprintf(err, errlen, "hotspots: cannot reopen %s", o->input), -1;
+	il = (o->layer && o->layer[0]) ? GDALDatasetGetLayerByName(in, o->layer) : GDALDatasetGetLayer(in, 0);
+	idefn = OGR_L_GetLayerDefn(il);
+	nin = OGR_FD_GetFieldCount(idefn);
+	idf = OGR_FD_GetFieldIndex(idefn, o->id_field);
+	VSIUnlink(o->output);
+	if (!(out = GDALCreate(drv, o->output, 0, 0, 0, GDT_Unknown, NULL)))
+	{
+		snprintf(err, errlen, "hotspots: cannot create %s: %s", o->output, CPLGetLastErrorMsg());
+		goto done;
+	}
+	srs = OSRNewSpatialReference(NULL);
+	OSRSetFromUserInput(srs, "EPSG:28992");
+	OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+	ol = GDALDatasetCreateLayer(out, OGR_L_GetName(il), has_geom ? srs : NULL,
+								has_geom ? wkbMultiPolygon : wkbNone, rfc ? lco : NULL);
+	if (!ol)
+	{
+		snprintf(err, errlen, "hotspots: cannot create a layer in %s", o->output);
+		goto done;
+	}
+	for (int k = 0; k < nin; k++)
+		if (OGR_L_CreateField(ol, OGR_FD_GetFieldDefn(idefn, k), TRUE) != OGRERR_NONE)
+		{
+			snprintf(err, errlen, "hotspots: cannot copy field %s", OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(idefn, k)));
+			goto done;
+		}
+	for (int k = 0; k < 8; k++)
+		if (add_real(ol, names[k], k == 4 ? OFTInteger : k == 7 ? OFTString : OFTReal) != 0)
+		{
+			snprintf(err, errlen, "hotspots: field %s exists in the input already", names[k]);
+			goto done;
+		}
+	OGR_L_ResetReading(il);
+	if (OGR_L_StartTransaction(ol) != OGRERR_NONE)
+		log_debug("%s: no transactions, writing feature by feature", o->output);
+	while ((f = OGR_L_GetNextFeature(il)) != NULL)
+	{
+		long		i = OGR_F_IsFieldSetAndNotNull(f, idf) ? areas_find(a, OGR_F_GetFieldAsString(f, idf)) : -1;
+		OGRFeatureH g;
+		double		v[7];
+
+		if (i < 0 || (has_geom && !a->geom[i]))
+		{
+			OGR_F_Destroy(f);
+			continue;
+		}
+		g = OGR_F_Create(OGR_L_GetLayerDefn(ol));
+		for (int k = 0; k < nin; k++)
+			if (OGR_F_IsFieldSetAndNotNull(f, k))
+				OGR_F_SetFieldString(g, k, OGR_F_GetFieldAsString(f, k));
+		v[0] = s->rate[i];
+		v[1] = s->eb_rate[i];
+		v[2] = s->gi_z[i];
+		v[3] = s->gi_p[i];
+		v[5] = s->lisa_i[i];
+		v[6] = s->lisa_p[i];
+		for (int k = 0; k < 7; k++)
+			if (k != 4 && isfinite(v[k]))
+				OGR_F_SetFieldDouble(g, nin + k, v[k]);
+		OGR_F_SetFieldInteger(g, nin + 4, s->gi_bin[i]);
+		OGR_F_SetFieldString(g, nin + 7, score_quad_name(s->lisa_quad[i]));
+		if (has_geom)
+			OGR_F_SetGeometryDirectly(g, OGR_G_ForceToMultiPolygon(OGR_G_Clone(a->geom[i])));
+		if (OGR_L_CreateFeature(ol, g) != OGRERR_NONE)
+		{
+			OGR_F_Destroy(g);
+			OGR_F_Destroy(f);
+			snprintf(err, errlen, "hotspots: cannot write %s: %s", o->output, CPLGetLastErrorMsg());
+			goto done;
+		}
+		OGR_F_Destroy(g);
+		OGR_F_Destroy(f);
+	}
+	if (OGR_L_CommitTransaction(ol) != OGRERR_NONE && CPLGetLastErrorType() >= CE_Failure)
+	{
+		snprintf(err, errlen, "hotspots: cannot write %s: %s", o->output, CPLGetLastErrorMsg());
+		goto done;
+	}
+	rc = 0;
+done:
+	if (srs)
+		OSRDestroySpatialReference(srs);
+	if (out)
+	{
+		CPLErrorReset();
+		GDALClose(out);
+		if (rc == 0 && CPLGetLastErrorType() >= CE_Failure)
+		{
+			snprintf(err, errlen, "hotspots: writing %s failed: %s", o->output, CPLGetLastErrorMsg());
+			rc = -1;
+		}
+	}
+	GDALClose(in);
+	return rc;
+}
+
+int
+hotspots_run(const hotspots_options *o, int *usage_error, char *err, size_t errlen)
+{
+	areas_source src = {o->input, o->layer, o->id_field, o->srs, "EPSG:28992",
+	o->population_field, o->value_field};
+	areas		a;
+	weights_spec spec;
+	weights    *w = NULL;
+	score_options so;
+	score_input in = {0};
+	score_result r = {0};
+	int			rc = -1;
+
+	*usage_error = 1;
+	if (weights_parse_spec(o->weights, &spec, err, errlen) != 0)
+		return -1;
+	spec.snap = o->snap;
+	if (strcmp(o->smooth, "none") && strcmp(o->smooth, "eb") && strcmp(o->smooth, "spatial-eb"))
+		return snprintf(err, errlen, "hotspots: --smooth must be none, eb or spatial-eb"), -1;
+	if (areas_read(&src, &a, err, errlen) != 0)
+		return -1;
+	if (!a.value)
+	{
+		areas_free(&a);
+		return snprintf(err, errlen, "hotspots: --value FIELD is required"), -1;
+	}
+	*usage_error = 0;
+	if (!(w = weights_build(&a.polys, &spec, err, errlen)))
+		goto done;
+	score_options_default(&so);
+	so.permutations = o->permutations;
+	so.seed = o->seed;
+	so.fdr_q = o->fdr_q;
+	so.variable = !o->population_field ? SCORE_VAR_RATE :
+		strcmp(o->smooth, "none") == 0 ? SCORE_VAR_RATE :
+		strcmp(o->smooth, "spatial-eb") == 0 ? SCORE_VAR_SPATIAL_EB : SCORE_VAR_EB;
+	in.n = a.n;
+	in.pop = o->population_field ? a.households : NULL;
+	in.count = a.value;
+	in.w = w;
+	if (score_compute(&in, &so, &r, err, errlen) != 0)
+		goto done;
+	if (write_output(o, &a, &r, err, errlen) != 0)
+		goto done;
+	{
+		int			hot = 0, cold = 0;
+
+		for (size_t i = 0; i < a.n; i++)
+		{
+			hot += r.gi_bin[i] > 0;
+			cold += r.gi_bin[i] < 0;
+		}
+		log_info("%zu areas scored: %d hot, %d cold; written to %s", a.n, hot, cold, o->output);
+	}
+	rc = 0;
+done:
+	score_result_free(&r);
+	weights_free(w);
+	areas_free(&a);
+	return rc;
+}

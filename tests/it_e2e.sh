@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# tests/it_e2e.sh — end to end on the synthetic city, against the private PostgreSQL that
+# scripts/run-tests.sh started (PG* in the environment, a fresh migrated database `vsp`):
+#   synth determinism (sha256), load, two runs, the outputs opened with GDAL, runs/area_scores
+#   in the database, every planted bad row quarantined with its reason and no good row, and no
+#   personal data in the log.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+t=$(mktemp -d "${TMPDIR:-/tmp}/vsp-e2e-XXXXXX")
+trap 'rm -rf "$t"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# same seed twice: byte-identical files; another seed: other signals
+bin/vsp synth --quiet --output "$t/a" --seed 7
+bin/vsp synth --quiet --output "$t/b" --seed 7
+bin/vsp synth --quiet --output "$t/c" --seed 8
+(cd "$t/a" && sha256sum * | sort) > "$t/a.sha"
+(cd "$t/b" && sha256sum * | sort) > "$t/b.sha"
+diff "$t/a.sha" "$t/b.sha" || fail "same seed gave different files"
+cmp -s "$t/a/signals.csv" "$t/c/signals.csv" && fail "different seeds gave the same signals"
+
+bin/vsp synth --quiet --output "$t/city" --seed 42 --load
+sed -e "s|demo-out/city/city.gpkg|$t/city/city.gpkg|" -e "s|demo-out/runs|$t/out|" config/demo.ini > "$t/demo.ini"
+
+bin/vsp run --config "$t/demo.ini" --as-of 2026-09-30 2> "$t/run1.log" || { cat "$t/run1.log"; fail "first run"; }
+bin/vsp run --config "$t/demo.ini" --as-of 2026-10-31 2> "$t/run2.log" || { cat "$t/run2.log"; fail "second run"; }
+latest="$t/out/latest"
+[ "$(readlink "$latest")" = 2026-10-31 ] || fail "latest does not point at 2026-10-31"
+for f in areas-pc4.csv areas-pc4.xlsx areas.gpkg areas-pc4.geojson map.png map.svg map.pdf summary.md \
+         households-Haven.csv households-Haven.xlsx; do
+	[ -s "$latest/$f" ] || fail "missing output $f"
+done
+
+# one feature per PC4 area, in EPSG:28992
+npc4=$(psql -X -A -t -c "SELECT count(DISTINCT pc4) FROM ref.pc6")
+ogrinfo -so -al "$latest/areas.gpkg" > "$t/gpkg.txt"
+grep -q "Feature Count: $npc4\$" "$t/gpkg.txt" || { cat "$t/gpkg.txt"; fail "GeoPackage does not hold $npc4 PC4 features"; }
+grep -q 'ID\["EPSG",28992\]' "$t/gpkg.txt" || fail "GeoPackage is not in EPSG:28992"
+# the CSV ranks agree with area_scores
+psql -X -A -t -F, -c "SELECT rank, area_code FROM vsp.area_scores s JOIN vsp.runs r USING (run_id)
+	WHERE r.as_of = '2026-10-31' ORDER BY rank" > "$t/db-ranks.txt"
+tail -n +2 "$latest/areas-pc4.csv" | cut -d, -f1,2 | tr -d '\r' > "$t/csv-ranks.txt"
+diff "$t/db-ranks.txt" "$t/csv-ranks.txt" > /dev/null || fail "area list ranks differ from area_scores"
+[ "$(psql -X -A -t -c "SELECT count(*) FROM vsp.runs WHERE status = 'succeeded'")" = 2 ] || fail "runs not recorded"
+[ "$(stat -c %a "$latest/households-Haven.csv")" = 600 ] || fail "household list not mode 0600"
+
+# all planted bad rows quarantined with the right reason, and no good row: a run whose window
+# covers all 12 months (and a quality gate that lets 1 % pass)
+sed -e "s|^window_days = 90|window_days = 400|" "$t/demo.ini" > "$t/all.ini"
+bin/vsp run --config "$t/all.ini" --as-of 2026-10-31 --output "$t/out-all" 2> "$t/run3.log" || { cat "$t/run3.log"; fail "full-window run"; }
+psql -X -A -t -F, -c "SELECT (raw->>'row_id')::bigint, reason FROM vsp.quarantine
+	WHERE run_id = (SELECT max(run_id) FROM vsp.runs) ORDER BY 1" > "$t/quar.txt"
+tail -n +2 "$t/city/truth_bad_rows.csv" | awk -F, '{print $1","$3}' | sort -t, -k1,1n > "$t/truth.txt"
+diff "$t/truth.txt" "$t/quar.txt" > "$t/quar.diff" || { head -20 "$t/quar.diff"; fail "quarantine differs from planted bad rows"; }
+nread=$(psql -X -A -t -c "SELECT (counts->>'read')::int FROM vsp.runs ORDER BY run_id DESC LIMIT 1")
+nsig=$(psql -X -A -t -c "SELECT count(*) FROM platform.signaal")
+[ "$nread" = "$nsig" ] || fail "full window read $nread of $nsig signals"
+
+# no personal data in logs or stdout: names, BSNs, postcode + house number
+cat "$t"/run*.log > "$t/all.log"
+grep -v '^#' "$t/city/names.txt" | while IFS= read -r s; do
+	[ -n "$s" ] && grep -qF -- "$s" "$t/all.log" && fail "log contains personal data: (redacted)"
+	true
+done
+psql -X -A -t -c "SELECT DISTINCT postcode || ' ' || huisnummer FROM platform.signaal LIMIT 2000" |
+	while IFS= read -r s; do grep -qF -- "$s" "$t/all.log" && fail "log contains an address"; true; done
+echo "e2e ok"
