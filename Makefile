@@ -15,7 +15,7 @@ LIB_OBJ  := $(patsubst %.c,build/%.o,$(LIB_SRC))
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(patsubst tests/%.c,bin/%,$(TEST_SRC))
 
-.PHONY: all deps demo test clean bench install
+.PHONY: all deps demo test clean bench install fuzz
 all: bin/vsp
 
 build/%.o: %.c $(wildcard pipeline/*.h geo/*.h)
@@ -45,3 +45,10 @@ demo: deps
 
 clean:
 	rm -rf build bin
+
+# libFuzzer targets (clang); each runs FUZZ_SECONDS (default 60)
+FUZZ_SECONDS ?= 60
+fuzz:
+	@mkdir -p bin
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_DEFAULT_SOURCE -Ipipeline fuzz/fuzz_signal.c pipeline/signal.c pipeline/util.c -o bin/fuzz_signal
+	bin/fuzz_signal -max_total_time=$(FUZZ_SECONDS) fuzz/corpus/signal

@@ -8,44 +8,42 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <time.h>
 
 int32_t
 util_days_from_civil(int y, unsigned m, unsigned d)
 {
-	int			era;
-	unsigned	yoe, doy, doe;
+	int64_t		yy = (int64_t) y - (m <= 2), era, yoe, doy, doe;
 
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned) (y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int32_t) doe - 719468;
+	era = (yy >= 0 ? yy : yy - 399) / 400;
+	yoe = yy - era * 400;									/* [0, 399] */
+	doy = (153 * (m > 2 ? (int64_t) m - 3 : (int64_t) m + 9) + 2) / 5 + d - 1;	/* [0, 365] */
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;			/* [0, 146096] */
+	return (int32_t) (era * 146097 + doe - 719468);
 }
 
 void
-util_civil_from_days(int32_t z, int *y, unsigned *m, unsigned *d)
+util_civil_from_days(int32_t days, int *y, unsigned *m, unsigned *d)
 {
-	int			era;
-	unsigned	doe, yoe, doy, mp;
+	int64_t		z = (int64_t) days + 719468;
+	int64_t		era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t		doe = z - era * 146097;					/* [0, 146096] */
+	int64_t		yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t		doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t		mp = (5 * doy + 2) / 153;
 
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned) (z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (int) yoe + era * 400 + (*m <= 2);
+	*d = (unsigned) (doy - (153 * mp + 2) / 5 + 1);
+	*m = (unsigned) (mp < 10 ? mp + 3 : mp - 9);
+	*y = (int) (yoe + era * 400 + (*m <= 2));
 }
 
 int
 util_parse_date(const char *s, int32_t *days)
 {
-	int			y = 0;
-	unsigned	m, d, mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	static const unsigned mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int			y = 0, leap;
+	unsigned	m, d;
 
 	if (!s)
 		return -1;
@@ -61,19 +59,18 @@ util_parse_date(const char *s, int32_t *days)
 	}
 	if (s[10] != '\0')
 		return -1;
-	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	for (int i = 0; i < 4; i++)
+		y = y * 10 + (s[i] - '0');
 	m = (unsigned) ((s[5] - '0') * 10 + (s[6] - '0'));
 	d = (unsigned) ((s[8] - '0') * 10 + (s[9] - '0'));
-	if (y < 1900 || m < 1 || m > 12 || d < 1)
-		return -1;
-	if ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)
-		mdays[1] = 29;
-	if (d > mdays[m - 1])
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (y < 1 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] + (m == 2 && leap))
 		return -1;
 	*days = util_days_from_civil(y, m, d);
 	return 0;
 }
 
+/* Years 1..9999 only (the "YYYY" shape); anything else gives "". */
 void
 util_format_date(int32_t days, char out[11])
 {
@@ -81,19 +78,10 @@ util_format_date(int32_t days, char out[11])
 	unsigned	m, d;
 
 	util_civil_from_days(days, &y, &m, &d);
-	if (y < 0 || y > 9999)
-		y = 0;
-	out[0] = (char) ('0' + y / 1000 % 10);
-	out[1] = (char) ('0' + y / 100 % 10);
-	out[2] = (char) ('0' + y / 10 % 10);
-	out[3] = (char) ('0' + y % 10);
-	out[4] = '-';
-	out[5] = (char) ('0' + m / 10);
-	out[6] = (char) ('0' + m % 10);
-	out[7] = '-';
-	out[8] = (char) ('0' + d / 10);
-	out[9] = (char) ('0' + d % 10);
-	out[10] = '\0';
+	out[0] = '\0';
+	if (y < 1 || y > 9999)
+		return;
+	snprintf(out, 11, "%04d-%02u-%02u", y, m, d);
 }
 
 double

@@ -44,6 +44,43 @@ tail -n +2 "$latest/areas-pc4.csv" | cut -d, -f1,2 | tr -d '\r' > "$t/csv-ranks.
 diff "$t/db-ranks.txt" "$t/csv-ranks.txt" > /dev/null || fail "area list ranks differ from area_scores"
 [ "$(psql -X -A -t -c "SELECT count(*) FROM vsp.runs WHERE status = 'succeeded'")" = 2 ] || fail "runs not recorded"
 [ "$(stat -c %a "$latest/households-Haven.csv")" = 600 ] || fail "household list not mode 0600"
+[ "$(stat -c %a "$latest/households-Haven.xlsx")" = 600 ] || fail "household xlsx not mode 0600"
+
+# GeoJSON: WGS 84 lon/lat inside the Netherlands, no crs member (RFC 7946)
+ext=$(ogrinfo -so -al "$latest/areas-pc4.geojson" | sed -n 's/^Extent: (\(.*\), \(.*\)) - (\(.*\), \(.*\))$/\1 \2 \3 \4/p')
+echo "$ext" | awk '{ exit !($1 > 3.2 && $3 < 7.3 && $2 > 50.7 && $4 < 53.6) }' || fail "GeoJSON extent $ext outside NL lon/lat"
+grep -q '"crs"' "$latest/areas-pc4.geojson" && fail "GeoJSON has a crs member"
+# no count below the disclosure threshold in any area output
+for f in areas-pc4.csv areas.gpkg areas-pc4.geojson; do
+	ogrinfo -al -q "$latest/$f" | awk -v f="$f" '
+		/^  (households|hh_[a-z]+) \((String|Integer|Integer64)\) = / {
+			v = $NF; if (v != "<10" && v != "(null)" && v + 0 < 10) { print f ": " $0; bad = 1 } }
+		END { exit bad }' || fail "a count below 10 in $f"
+done
+# printable maps: PNG at least 2400 px wide and not blank
+w=$(od -An -tu1 -j16 -N4 "$latest/map.png" | awk '{print $1*16777216 + $2*65536 + $3*256 + $4}')
+[ "$w" -ge 2400 ] || fail "map.png is $w px wide"
+head -c 4 "$latest/map.pdf" | grep -q '%PDF' || fail "map.pdf is not a PDF"
+grep -q '</svg>' "$latest/map.svg" || fail "map.svg is not an SVG"
+
+# a run killed while writing outputs leaves latest and the previous results intact
+before=$(cd "$latest" && sha256sum areas-pc4.csv)
+nres=$(psql -X -A -t -c "SELECT count(*) FROM vsp.area_scores")
+bin/vsp run --config "$t/demo.ini" --as-of 2026-10-31 2> "$t/kill.log" &
+pid=$!
+for _ in $(seq 1 200); do
+	ls -d "$t/out/"*.tmp-* >/dev/null 2>&1 && break
+	sleep 0.02
+done
+kill -9 $pid 2>/dev/null || true
+wait $pid 2>/dev/null || true
+[ "$(readlink "$latest")" = 2026-10-31 ] || fail "latest moved by a killed run"
+(cd "$latest" && echo "$before" | sha256sum -c --quiet) || fail "killed run changed the published area list"
+[ "$(psql -X -A -t -c "SELECT count(*) FROM vsp.area_scores")" = "$nres" ] || fail "killed run changed area_scores"
+# the next run cleans up and succeeds; the killed one shows as failed
+bin/vsp run --config "$t/demo.ini" --as-of 2026-10-31 2> "$t/run-after.log" || { cat "$t/run-after.log"; fail "run after kill"; }
+ls -d "$t/out/"*.tmp-* >/dev/null 2>&1 && fail "stale temporary folder left"
+[ "$(psql -X -A -t -c "SELECT count(*) FROM vsp.runs WHERE status = 'running'")" = 0 ] || fail "a run still shows as running"
 
 # all planted bad rows quarantined with the right reason, and no good row: a run whose window
 # covers all 12 months (and a quality gate that lets 1 % pass)
