@@ -51,6 +51,7 @@ typedef struct score_options
 	double		lisa_alpha;		/* significance for LISA quadrant label (default 0.05) */
 	/* priority: score = expected * (1 + w_bin*max(bin,0) + w_lisa*[HH] + w_trend*[new|intens.]) */
 	double		w_bin, w_lisa, w_trend;
+	int			seb_geoda;		/* spatial EB variance as spdep EBlocal(geoda = TRUE) (0) */
 	double		trend_dz;		/* |change in Gi* z| that counts as intensifying/diminishing (0.5) */
 } score_options;
 
@@ -63,7 +64,7 @@ typedef struct score_input
 	/* optional previous run, aligned to the same areas (NULL when there is none) */
 	const double *prev_rate;	/* NaN where the area was absent */
 	const double *prev_z;
-	const int  *prev_bin;
+	const int  *prev_bin;		/* 0 where the area was absent */
 } score_input;
 
 typedef struct score_result
@@ -85,27 +86,42 @@ typedef struct score_result
 	int		   *rank;			/* 1 = highest priority, ties by lower index */
 	char	  **reasons;		/* per area, malloc'ed text such as "99 % hotspot, HH cluster, rising" */
 	int		   *island;			/* 1 if the area has no neighbours */
-	double		eb_m, eb_a;		/* global EB mean and variance estimate */
+	double		eb_m, eb_a;		/* global EB mean (per 1,000) and a ((per 1,000)^2); NaN if pop NULL */
 } score_result;
 
 void		score_options_default(score_options *o);
 
 /* Individual steps, exported for tests and the `hotspots` command.
- * rates: rate_i = 1000*y_i/n_i. EB (Marshall 1991): see methodology. */
+ * rates: rate_i = 1000*y_i/n_i. EB (Marshall 1991): see methodology.
+ * Output arrays are caller-owned, n long.  Areas with pop NaN or <= 0 get NaN rates and are
+ * left out of the EB sums.  score_eb_global: eb per 1,000 (spdep EBest * 1000), *m_out per
+ * 1,000 and *a_out in (per 1,000)^2 when not NULL; -1 when pop is NULL or no area has
+ * households.  score_eb_spatial: spdep EBlocal * 1000 (default variant); -1 when pop is
+ * NULL or memory runs out. */
 void		score_rates(size_t n, const double *y, const double *pop, double *rate);
 int			score_eb_global(size_t n, const double *y, const double *pop, double *eb,
 							double *m_out, double *a_out);
 int			score_eb_spatial(size_t n, const double *y, const double *pop, const weights *w,
 							 double *eb);
+/* The same; geoda != 0 takes the local variance around the area's own local mean
+ * (spdep EBlocal geoda = TRUE) instead of spdep's default (each member's local mean). */
+int			score_eb_spatial_ex(size_t n, const double *y, const double *pop, const weights *w,
+								int geoda, double *eb);
 /* Mean and variance (divisor n, mean refined by a correction pass as R's mean()) of
  * x[0..n-1], n >= 1; returns 1 when all values are equal (zero variance), else 0. */
 int			score_mean_var(size_t n, const double *x, double *mean, double *s2);
 /* Gi* with self included, binary weights (w values ignored, self weight 1). NaN for islands. */
 void		score_gi_star(size_t n, const double *x, const weights *w, double *z, double *p);
-/* Local Moran I (spdep localmoran, unit weights row-standardised as spdep's style "W"). */
+/* Local Moran I (spdep localmoran, unit weights row-standardised as spdep's style "W").
+ * Scaling (n-1) z_i lag_i / sum z^2 as esda and spdep mlvar = FALSE (spdep's default
+ * mlvar = TRUE is n/(n-1) times larger).  quad_raw (may be NULL): quadrant before any
+ * significance test, z <= 0 and lag <= 0 counting as low; 0 and NaN I for islands and
+ * constant x. */
 void		score_local_moran(size_t n, const double *x, const weights *w, double *I, int *quad_raw);
 /* Conditional permutation pseudo p-values ((M+1)/(P+1), folded, as esda); one xoshiro256++ per
- * area seeded from (seed, i), bit-identical for any thread count. */
+ * area seeded from (seed, i), bit-identical for any thread count.  psim NaN for islands and
+ * for all areas when x is constant or perms <= 0; 1 where z_i = 0 or the row links to every
+ * other area.  Returns 0, or -1 when scratch memory runs out. */
 int			score_lisa_perm(size_t n, const double *x, const weights *w, int perms, uint64_t seed,
 							double *psim);
 int			score_gi_perm(size_t n, const double *x, const weights *w, int perms, uint64_t seed,
