@@ -206,6 +206,7 @@ cmd_weights(const cli_command *cmd, const parsed *p)
 	}
 	if (weights_parse_spec(type ? type : "queen", &spec, err, sizeof(err)) != 0)
 		return fprintf(stderr, "vsp weights: %s\n", err), EXIT_USAGE;
+	spec.snap = 0.5;
 	if (opt(cmd, p, "snap"))
 	{
 		char	   *end;

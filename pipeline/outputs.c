@@ -207,7 +207,7 @@ write_maps(const outputs_run *r, outputs_state *st, const unsigned char *include
 			 r->cfg->level, r->cfg->weights, r->cfg->fdr_q > 0 ? ", FDR-gecorrigeerd" : "");
 	snprintf(note, sizeof(note),
 			 "Bron: vroegsignalen (venster %d dagen) en CBS huishoudens per postcode (CC BY 4.0). "
-			 "Methode: lege-bayes-geschatte aandelen huishoudens met een signaal, Gi* met %s-buren, "
+			 "Methode: empirisch-Bayes-gladgestreken aandelen huishoudens met een signaal, Gi* met %s-buren, "
 			 "q = %.2f.\nGebieden met minder dan %d huishoudens (met signaal) zijn gearceerd; hun aantallen "
 			 "worden niet getoond. vsp %s", r->cfg->window_days, r->cfg->weights, r->cfg->fdr_q,
 			 r->cfg->disclosure_k, VSP_VERSION);
@@ -355,7 +355,8 @@ outputs_write_files(const outputs_run *r, outputs_state *st, char *err, size_t e
 
 	if (write_area_outputs(r, st, err, errlen) != 0)
 		goto fail;
-	snprintf(name, sizeof(name), "Armoedehotspots — %s", cfg->level);
+	snprintf(name, sizeof(name), "Armoedehotspots — %s", strcmp(cfg->level, "pc4") == 0 ? "PC4" :
+			 strcmp(cfg->level, "pc6") == 0 ? "PC6" : cfg->level);
 	if (write_maps(r, st, NULL, "map", name, err, errlen) != 0)
 		goto fail;
 	for (size_t t = 0; t < cfg->nteams; t++)

@@ -149,6 +149,9 @@ outputs_area_layer(GDALDatasetH ds, const char *name, OGRSpatialReferenceH srs, 
 		{
 			double		v = real_value(s, i, c);
 
+			/* lists are read by people: 4 significant decimals are plenty; layers keep all */
+			if (text_counts && isfinite(v))
+				v = round(v * 1e4) / 1e4;
 			if (isfinite(v) && !(sup && real_is_sensitive(c)))
 				OGR_F_SetFieldDouble(f, fi, v);
 		}
@@ -283,7 +286,7 @@ outputs_household_list(const outputs_run *r, const config_team *t, const char *d
 	if (!ds)
 		goto done;
 	{
-		char	   *lco[] = {"LINEFORMAT=CRLF", NULL};
+		char	   *lco[] = {"LINEFORMAT=CRLF", "STRING_QUOTING=IF_NEEDED", NULL};
 
 		l = GDALDatasetCreateLayer(ds, t->name, NULL, wkbNone, strcmp(driver, "CSV") == 0 ? lco : NULL);
 	}

@@ -114,6 +114,15 @@ load_previous(run_ctx *x, double **prate, double **pz, int **pbin)
 		(*pbin)[k] = PQgetisnull(r, i, 3) ? 0 : atoi(PQgetvalue(r, i, 3));
 	}
 	log_info("trend: compared with %d areas of the previous run", PQntuples(r));
+	if (PQntuples(r) == 0)
+	{
+		/* no earlier run: no trend at all, rather than "new" everywhere */
+		free(*prate);
+		free(*pz);
+		free(*pbin);
+		*prate = *pz = NULL;
+		*pbin = NULL;
+	}
 	PQclear(r);
 	return 0;
 }
