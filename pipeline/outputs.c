@@ -5,6 +5,7 @@
 #include "outputs.h"
 #include "outputs_internal.h"
 #include "log.h"
+#include "util.h"
 #include "../geo/map.h"
 
 #include <ctype.h>
@@ -355,6 +356,7 @@ outputs_write_files(const outputs_run *r, outputs_state *st, char *err, size_t e
 
 	if (write_area_outputs(r, st, err, errlen) != 0)
 		goto fail;
+	util_kill_point("outputs-mid");
 	snprintf(name, sizeof(name), "Armoedehotspots — %s", strcmp(cfg->level, "pc4") == 0 ? "PC4" :
 			 strcmp(cfg->level, "pc6") == 0 ? "PC6" : cfg->level);
 	if (write_maps(r, st, NULL, "map", name, err, errlen) != 0)

@@ -46,6 +46,7 @@ stage_done(run_ctx *x, const char *stage)
 			 now - x->t0);
 	log_debug("%s took %.3f s", stage, now - x->t0);
 	x->t0 = now;
+	util_kill_point(stage);
 }
 
 /* x->seconds stays open for more stages; this is a closed copy */

@@ -8,6 +8,9 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -100,4 +103,13 @@ util_mul_size(size_t a, size_t b, size_t *out)
 		return -1;
 	*out = a * b;
 	return 0;
+}
+
+void
+util_kill_point(const char *name)
+{
+	const char *at = getenv("VSP_TEST_KILL_AT");
+
+	if (at && strcmp(at, name) == 0)
+		raise(SIGKILL);
 }

@@ -21,4 +21,11 @@ double		util_now(void);
 /* a*b into *out; -1 on overflow */
 int			util_mul_size(size_t a, size_t b, size_t *out);
 
+
+
+/* Fault-injection point for the crash tests: when the environment variable VSP_TEST_KILL_AT
+ * equals name, the process SIGKILLs itself here (as an operator's kill -9 or an OOM kill
+ * would).  Costs one getenv per call; no effect otherwise. */
+void		util_kill_point(const char *name);
+
 #endif
