@@ -186,6 +186,7 @@ run_stages(run_ctx *x)
 	log_set_stage("areas");
 	if (areas_load(cfg, &x->ref, &x->areas, x->err, sizeof(x->err)) != 0)
 		return EXIT_USAGE;
+	stage_done(x, "areas");
 	if ((unmapped = ingest_quarantine_unmapped(&x->in, x->areas.area_of_pc6, x->areas.nref)) > 0)
 		log_warn("%zu signals have no %s area: quarantined", unmapped, cfg->level);
 	log_info("%zu %s areas (%zu geometries repaired, %zu excluded)", x->areas.n, cfg->level,
@@ -217,18 +218,16 @@ run_stages(run_ctx *x)
 				 top[2] ? signal_reason_code((signal_reason) top[2]) : "-", x->in.by_reason[top[2]]);
 		return EXIT_QUALITY;
 	}
+	stage_done(x, "quarantine");
 
 	log_set_stage("cases");
 	if (cases_build(&x->in, cfg, &x->cases, x->err, sizeof(x->err)) != 0)
 		return EXIT_FAIL;
 	log_info("%zu households with a signal, %zu in follow-up, %zu match the rules", x->cases.n,
 			 x->cases.n_followup, x->cases.n_matching);
-	stage_done(x, "cases");
-
-	log_set_stage("areas");
 	if (areas_count(&x->areas, &x->cases, &unmapped, x->err, sizeof(x->err)) != 0)
 		return EXIT_FAIL;
-	stage_done(x, "areas");
+	stage_done(x, "cases");
 
 	log_set_stage("weights");
 	if (weights_parse_spec(cfg->weights, &spec, x->err, sizeof(x->err)) != 0)

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# tests/it_spdep.sh — the nightly run on the synthetic city's PC6 layer agrees with R spdep
+# (EBest, localG with include.self, localmoran), and finds the planted hotspots.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+VSP=${VSP_BIN:-bin/vsp}
+t=$(mktemp -d "${TMPDIR:-/tmp}/vsp-spdep-XXXXXX")
+trap 'rm -rf "$t"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+command -v Rscript >/dev/null || fail "Rscript missing (apt-get install r-cran-spdep)"
+
+"$VSP" synth --quiet --output "$t/city" --seed 42 --load
+sed -e "s|demo-out/city/city.gpkg|$t/city/city.gpkg|" -e "s|demo-out/runs|$t/out|" \
+	-e "s|^layer = pc4|layer = pc6|" -e "s|^id_field = pc4|id_field = pc6|" -e "s|^level = pc4|level = pc6|" \
+	-e "s|^window_days = 90|window_days = 365|" config/demo.ini > "$t/pc6.ini"
+"$VSP" run --quiet --config "$t/pc6.ini" --as-of 2026-10-31 > /dev/null
+"$VSP" weights --quiet --input "$t/city/city.gpkg" --layer pc6 --id pc6 --snap 0.5 --output "$t/weights.gal" > /dev/null
+psql -X -q -c "\copy (SELECT area_code, households, hh_signal, eb_rate, gi_z, lisa_i FROM vsp.area_scores
+	ORDER BY area_code COLLATE \"C\") TO '$t/scores.csv' CSV HEADER"
+Rscript tests/spdep_city.R "$t" || fail "vsp and spdep disagree"
+
+# planted hotspots (truth_hotspots.csv): recall in a significant hot bin after FDR, and hot
+# areas that neither are planted nor touch a planted area (Gi*'s neighbourhood includes the
+# rim of a cluster; docs/methodology.md §4.10 gives the figures)
+psql -X -A -t -F' ' <<SQL > "$t/det.txt"
+CREATE TEMP TABLE truth (level text, code text);
+\copy truth FROM '$t/city/truth_hotspots.csv' CSV HEADER
+SELECT count(*) FILTER (WHERE t.code IS NOT NULL AND s.gi_bin > 0)::float / count(*) FILTER (WHERE t.code IS NOT NULL),
+       count(*) FILTER (WHERE s.gi_bin > 0),
+       count(*) FILTER (WHERE s.gi_bin > 0 AND t.code IS NULL)
+FROM vsp.area_scores s LEFT JOIN truth t ON t.level = 'pc6' AND t.code = s.area_code;
+SQL
+read -r recall hot outside < <(grep -v '^$' "$t/det.txt" | tail -n 1)
+echo "planted PC6 in a hot bin: $recall; hot areas: $hot, of which not planted: $outside"
+awk -v r="$recall" 'BEGIN { exit !(r >= 0.85) }' || fail "recall $recall below 0.85"
+[ "$outside" -le $((hot / 5)) ] || fail "$outside of $hot hot areas are not planted"
