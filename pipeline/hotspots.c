@@ -43,7 +43,10 @@ driver_for(const char *path, char **lco_rfc)
 		return "GeoJSON";
 	}
 	if (!strcasecmp(dot, ".csv"))
+	{
+		*lco_rfc = "STRING_QUOTING=IF_NEEDED";
 		return "CSV";
+	}
 	if (!strcasecmp(dot, ".fgb"))
 		return "FlatGeobuf";
 	if (!strcasecmp(dot, ".shp"))

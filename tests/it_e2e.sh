@@ -106,4 +106,49 @@ grep -v '^#' "$t/city/names.txt" | grep -E '^[0-9]{9}$' > "$t/bsn.txt"
 [ -s "$t/bsn.txt" ] || fail "names.txt lists no BSNs"
 grep -qFf "$t/bsn.txt" "$latest"/areas-pc4.csv "$latest"/areas-pc4.geojson "$latest"/summary.md &&
 	fail "a BSN in an area output"
+# household lists: capacity respected, nobody in follow-up (BSN shown with include_names)
+sed -e 's|^key_secret = demo-only-secret|key_secret = demo-only-secret\ninclude_names = true|' "$t/demo.ini" > "$t/names.ini"
+bin/vsp run --config "$t/names.ini" --as-of 2026-10-31 --output "$t/out-names" > /dev/null 2> "$t/run-names.log" || { cat "$t/run-names.log"; fail "run with names"; }
+psql -X -A -t -c "SELECT DISTINCT s.bsn FROM platform.signaal s
+	WHERE s.bsn IS NOT NULL AND (s.status IN ('Opgepakt', 'Inwoner al bekend bij schuldhulpverlening')
+	OR EXISTS (SELECT 1 FROM platform.zaak z WHERE z.signaal_id = s.signaal_id AND z.datum_opgepakt <= '2026-10-31'
+	           AND (z.datum_afgesloten IS NULL OR z.datum_afgesloten > '2026-10-31')))" > "$t/followup-bsn.txt"
+[ -s "$t/followup-bsn.txt" ] || fail "the synthetic city has no households in follow-up"
+for team in Haven Stad Buiten; do
+	f="$t/out-names/latest/households-$team.csv"
+	rows=$(($(wc -l < "$f") - 1))
+	[ "$rows" -ge 1 ] && [ "$rows" -le 40 ] || fail "team $team list has $rows rows (capacity 40)"
+	tail -n +2 "$f" | awk -F, '{print $NF}' | tr -d '\r"' | grep -qxFf "$t/followup-bsn.txt" &&
+		fail "team $team list holds a household in follow-up"
+	[ "$(psql -X -A -t -c "SELECT count(*) FROM vsp.outreach o JOIN vsp.runs r USING (run_id)
+		WHERE r.run_id = (SELECT max(run_id) FROM vsp.runs WHERE status = 'succeeded') AND team = '$team'")" = "$rows" ] ||
+		fail "vsp.outreach differs from the $team list"
+done
+psql -X -A -t -c "SELECT household_key FROM vsp.outreach LIMIT 5" | grep -qE '^[0-9a-f]{16}$' || fail "outreach keys"
+
+# as-of reproducibility: signals received after the as-of date change nothing for that date
+psql -X -A -t -c "SELECT area_code, hh_signal, rate, gi_z FROM vsp.area_scores s JOIN vsp.runs r USING (run_id)
+	WHERE r.as_of = '2026-09-30' AND r.status = 'succeeded' ORDER BY 1" > "$t/before.txt"
+psql -X -q -c "INSERT INTO platform.signaal (signaal_id, partner_type, bedrag, signaaldatum, postcode, huisnummer, ontvangen_op)
+	SELECT 'late-' || row_id, partner_type, bedrag, '2026-09-20', postcode, huisnummer, '2026-10-15 10:00+02'
+	FROM platform.signaal WHERE row_id % 7 = 0"
+bin/vsp run --config "$t/demo.ini" --as-of 2026-09-30 > /dev/null 2> "$t/rerun.log" || { cat "$t/rerun.log"; fail "rerun"; }
+psql -X -A -t -c "SELECT area_code, hh_signal, rate, gi_z FROM vsp.area_scores s JOIN vsp.runs r USING (run_id)
+	WHERE r.as_of = '2026-09-30' AND r.status = 'succeeded' ORDER BY 1" > "$t/after.txt"
+diff -q "$t/before.txt" "$t/after.txt" > /dev/null || fail "rerun of 2026-09-30 changed after later signals arrived"
+[ "$(psql -X -A -t -c "SELECT count(DISTINCT run_id) FROM vsp.area_scores s JOIN vsp.runs r USING (run_id) WHERE r.as_of = '2026-09-30'")" = 1 ] ||
+	fail "rerun did not replace the date's rows"
+
+# the data-quality gate: too many bad rows → exit 3, quarantine and run log written, outputs kept
+psql -X -q -c "UPDATE platform.signaal SET postcode = 'XX' || postcode WHERE row_id % 10 = 0 AND signaaldatum > '2026-08-01'"
+before=$(readlink "$latest"; cd "$latest" && sha256sum areas-pc4.csv)
+set +e
+bin/vsp run --config "$t/demo.ini" --as-of 2026-10-31 > /dev/null 2> "$t/gate.log"; rc=$?
+set -e
+[ "$rc" = 3 ] || { cat "$t/gate.log"; fail "quality gate exit $rc, expected 3"; }
+grep -q 'quality gate.*postcode_malformed' "$t/gate.log" || fail "gate message does not name the top reason"
+[ "$(psql -X -A -t -c "SELECT status FROM vsp.runs ORDER BY run_id DESC LIMIT 1")" = rejected-by-quality-gate ] || fail "gate status"
+[ "$(psql -X -A -t -c "SELECT count(*) FROM vsp.quarantine WHERE run_id = (SELECT max(run_id) FROM vsp.runs)")" -gt 100 ] ||
+	fail "gate run wrote no quarantine rows"
+[ "$(readlink "$latest"; cd "$latest" && sha256sum areas-pc4.csv)" = "$before" ] || fail "gate run replaced the outputs"
 echo "e2e ok"
