@@ -53,9 +53,9 @@ fuzz:
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_DEFAULT_SOURCE -Ipipeline fuzz/fuzz_signal.c pipeline/signal.c pipeline/util.c -o bin/fuzz_signal
 	bin/fuzz_signal -max_total_time=$(FUZZ_SECONDS) fuzz/corpus/signal
 
-bin/bench_weights: bench/bench_weights.c geo/polys.c geo/kdtree.c geo/weights.c geo/weights_io.c geo/weights.h
+bin/bench_weights: bench/bench_weights.c geo/polys.c geo/kdtree.c geo/weights.c geo/weights_io.c geo/weights_points.c geo/weights.h
 	@mkdir -p bin
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< geo/polys.c geo/kdtree.c geo/weights.c geo/weights_io.c -lm
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< geo/polys.c geo/kdtree.c geo/weights.c geo/weights_io.c geo/weights_points.c -lm
 
 bench: bin/vsp bin/bench_weights
 	bin/bench_weights
