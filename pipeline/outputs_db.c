@@ -32,6 +32,27 @@ put_text(char *buf, size_t pos, const char *s)
 	return pos;
 }
 
+/* Make *buf hold at least need bytes (escaping can double text; numbers are short). */
+static int
+reserve(char **buf, size_t *cap, size_t need)
+{
+	char	   *nb;
+
+	if (need <= *cap)
+		return 0;
+	if (!(nb = realloc(*buf, need)))
+		return -1;
+	*buf = nb;
+	*cap = need;
+	return 0;
+}
+
+static size_t
+slen(const char *s)
+{
+	return s ? strlen(s) : 0;
+}
+
 static size_t
 put_num(char *buf, size_t pos, double v, const char *fmt)
 {
@@ -46,6 +67,7 @@ outputs_write_db(PGconn *c, const outputs_run *r, char *err, size_t errlen)
 	const areas *a = r->areas;
 	const score_result *s = r->score;
 	char		id[32], *line;
+	size_t		cap = 8192;
 	const char *p[3] = {id, r->cfg->as_of, r->cfg->level};
 	PGresult   *res;
 
@@ -66,7 +88,7 @@ outputs_write_db(PGconn *c, const outputs_run *r, char *err, size_t errlen)
 						 "rate, eb_rate, seb_rate, gi_z, gi_p, gi_bin, lisa_i, lisa_p, lisa_quad, d_rate, d_z, "
 						 "trend, expected, priority, rank, reasons) FROM STDIN", err, errlen) != 0)
 		return -1;
-	if (!(line = malloc(8192)))
+	if (!(line = malloc(cap)))
 	{
 		PQputCopyEnd(c, "out of memory");
 		return snprintf(err, errlen, "outputs: out of memory"), -1;
@@ -76,6 +98,13 @@ outputs_write_db(PGconn *c, const outputs_run *r, char *err, size_t errlen)
 		size_t		pos = 0;
 		const char *q = score_quad_name(s->lisa_quad[i]), *t = score_trend_name(s->trend[i]);
 
+		if (reserve(&line, &cap, 2048 + 2 * (slen(a->code[i]) + slen(a->parent ? a->parent[i] : NULL) +
+											 slen(s->reasons[i]))) != 0)
+		{
+			free(line);
+			PQputCopyEnd(c, "out of memory");
+			return snprintf(err, errlen, "outputs: out of memory"), -1;
+		}
 		pos += (size_t) sprintf(line, "%s\t%s\t%s\t", id, r->cfg->as_of, r->cfg->level);
 		pos = put_text(line, pos, a->code[i]);
 		line[pos++] = '\t';
@@ -146,8 +175,17 @@ outputs_write_db(PGconn *c, const outputs_run *r, char *err, size_t errlen)
 		{
 			const cases_household *h = &r->cases->hh[idx[k]];
 			long		ai = a->area_of_pc6[h->pc6_idx];
-			size_t		pos = (size_t) sprintf(line, "%s\t", id);
+			size_t		pos;
 
+			if (reserve(&line, &cap, 1024 + 2 * (slen(r->cfg->teams[t].name) +
+												 (ai >= 0 ? slen(a->code[ai]) : 4))) != 0)
+			{
+				free(idx);
+				free(line);
+				PQputCopyEnd(c, "out of memory");
+				return snprintf(err, errlen, "outputs: out of memory"), -1;
+			}
+			pos = (size_t) sprintf(line, "%s\t", id);
 			pos = put_text(line, pos, r->cfg->teams[t].name);
 			pos += (size_t) sprintf(line + pos, "\t%zu\t%s\t", k + 1, h->key);
 			pos = put_text(line, pos, ai >= 0 ? a->code[ai] : r->ref->pc4[h->pc6_idx]);
