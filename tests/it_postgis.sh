@@ -13,7 +13,7 @@ psql -X -q -c "CREATE EXTENSION IF NOT EXISTS postgis" 2> "$t/ext.err" ||
 
 "$VSP" synth --quiet --output "$t/city" --seed 42 --load
 pg="PG:dbname=$PGDATABASE host=$PGHOST port=$PGPORT user=$PGUSER"
-ogr2ogr -f PostgreSQL "$pg" "$t/city/city.gpkg" pc4 -nln areas_pc4 -lco SCHEMA=public
+ogr2ogr -f PostgreSQL "$pg" "$t/city/city.gpkg" pc4 -nln areas_pc4 -lco SCHEMA=public -overwrite
 a=$("$VSP" weights --quiet --input "$t/city/city.gpkg" --layer pc4 --id pc4 --output "$t/a.gal")
 b=$("$VSP" weights --quiet --input "$pg" --layer areas_pc4 --id pc4 --output "$t/b.gal")
 [ "$a" = "$b" ] || fail "weights differ: gpkg '$a' vs PostGIS '$b'"
