@@ -141,10 +141,22 @@ areas_read(const areas_source *src, areas *a, char *err, size_t errlen)
 	memset(a, 0, sizeof(*a));
 	GDALAllRegister();
 	CPLPushErrorHandler(CPLQuietErrorHandler);
+	CPLErrorReset();
 	ds = GDALOpenEx(src->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
 	CPLPopErrorHandler();
 	if (!ds)
-		return snprintf(err, errlen, "areas: cannot open %s", src->path), -1;
+	{
+		VSIStatBufL st;
+
+		/* say why: missing, or there but not a vector source GDAL can read */
+		if (VSIStatL(src->path, &st) != 0 && strchr(src->path, ':') == NULL)
+			return snprintf(err, errlen, "areas: cannot open %s: no such file", src->path), -1;
+		if (CPLGetLastErrorType() >= CE_Failure && CPLGetLastErrorMsg()[0] &&
+			strstr(CPLGetLastErrorMsg(), "not recognized") == NULL)
+			return snprintf(err, errlen, "areas: cannot open %s: %.200s", src->path, CPLGetLastErrorMsg()), -1;
+		return snprintf(err, errlen, "areas: cannot open %s: not a vector data source GDAL can read",
+						src->path), -1;
+	}
 	lyr = (src->layer && src->layer[0]) ? GDALDatasetGetLayerByName(ds, src->layer) : GDALDatasetGetLayer(ds, 0);
 	if (!lyr)
 	{
@@ -169,18 +181,32 @@ areas_read(const areas_source *src, areas *a, char *err, size_t errlen)
 		snprintf(err, errlen, "areas: layer %s has no field %s", OGR_L_GetName(lyr), src->value_field);
 		goto done;
 	}
-	if (OGR_L_GetSpatialRef(lyr))
+	/* a configured srs is assigned, as ogr2ogr -a_srs does: GDAL reads a GeoJSON without crs
+	 * member as WGS 84 even when its coordinates are RD New */
+	if (src->srs && src->srs[0])
+		from = srs_from(src->srs);
+	else if (OGR_L_GetSpatialRef(lyr))
 	{
 		from = OSRClone(OGR_L_GetSpatialRef(lyr));
 		if (from)
 			OSRSetAxisMappingStrategy(from, OAMS_TRADITIONAL_GIS_ORDER);
 	}
-	else if (src->srs && src->srs[0])
-		from = srs_from(src->srs);
 	else
 	{
 		snprintf(err, errlen, "areas: layer %s has no CRS; set [areas] srs", OGR_L_GetName(lyr));
 		goto done;
+	}
+	if (from && OSRIsGeographic(from))
+	{
+		OGREnvelope env;
+
+		if (OGR_L_GetExtent(lyr, &env, TRUE) == OGRERR_NONE &&
+			(env.MinX < -180.5 || env.MaxX > 180.5 || env.MinY < -90.5 || env.MaxY > 90.5))
+		{
+			snprintf(err, errlen, "areas: layer %s is said to be in longitude/latitude but has coordinates "
+					 "up to %.0f, %.0f; set [areas] srs (e.g. EPSG:28992)", OGR_L_GetName(lyr), env.MaxX, env.MaxY);
+			goto done;
+		}
 	}
 	if (!from || !(to = srs_from(src->working_crs)))
 	{
@@ -200,6 +226,7 @@ areas_read(const areas_source *src, areas *a, char *err, size_t errlen)
 		const char *id = OGR_F_IsFieldSetAndNotNull(f, idf) ? OGR_F_GetFieldAsString(f, idf) : NULL;
 		OGRGeometryH g = OGR_F_GetGeometryRef(f), poly = NULL;
 		int			valid;
+		OGRErr		terr;
 
 		if (!id || !id[0])
 		{
@@ -217,7 +244,10 @@ areas_read(const areas_source *src, areas *a, char *err, size_t errlen)
 			continue;
 		}
 		g = OGR_G_Clone(g);
-		if (ct && OGR_G_Transform(g, ct) != OGRERR_NONE)
+		CPLPushErrorHandler(CPLQuietErrorHandler);	/* we report the failure ourselves, by id */
+		terr = ct ? OGR_G_Transform(g, ct) : OGRERR_NONE;
+		CPLPopErrorHandler();
+		if (terr != OGRERR_NONE)
 		{
 			log_warn("area %s: cannot transform geometry: excluded", id);
 			OGR_G_DestroyGeometry(g);

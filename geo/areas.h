@@ -23,7 +23,7 @@ typedef struct areas_source
 	const char *path;			/* GDAL source; PG:... for PostGIS */
 	const char *layer;			/* NULL/"" = first layer */
 	const char *id_field;
-	const char *srs;			/* used only when the layer has no CRS */
+	const char *srs;			/* NULL/"": the layer's CRS; else assigned (overrides the layer's) */
 	const char *working_crs;	/* e.g. EPSG:28992 */
 	const char *households_field;	/* NULL = none */
 	const char *value_field;	/* NULL = none; read into areas.value */
