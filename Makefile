@@ -1,5 +1,5 @@
 # vsp — build, test, demo.  See README.md.
-PKGS     := gdal proj libpq cairo inih libcrypto
+PKGS     := gdal proj libpq cairo inih libcrypto gsl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CC       ?= gcc
@@ -10,25 +10,28 @@ LDFLAGS  += -fopenmp $(SAN)
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 CFLAGS   += -DVSP_VERSION='"$(VERSION)"'
 
+# object and binary folders: `make sanitize` builds into build-san/ and bin-san/
+BUILD    ?= build
+BIN      ?= bin
 LIB_SRC  := $(filter-out pipeline/main.c,$(wildcard pipeline/*.c geo/*.c))
-LIB_OBJ  := $(patsubst %.c,build/%.o,$(LIB_SRC))
+LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
 TEST_SRC := $(wildcard tests/test_*.c)
-TEST_BIN := $(patsubst tests/%.c,bin/%,$(TEST_SRC))
+TEST_BIN := $(patsubst tests/%.c,$(BIN)/%,$(TEST_SRC))
 
-.PHONY: all deps demo test clean bench install fuzz
-all: bin/vsp
+.PHONY: all deps demo test clean bench install fuzz sanitize valgrind tests
+all: bin/vsp build/vsp.1
 
-build/%.o: %.c $(wildcard pipeline/*.h geo/*.h)
+$(BUILD)/%.o: %.c $(wildcard pipeline/*.h geo/*.h)
 	@mkdir -p $(dir $@)
 	@echo "CC $<"
 	@$(CC) $(CFLAGS) -c -o $@ $<
 
-bin/vsp: build/pipeline/main.o $(LIB_OBJ)
-	@mkdir -p bin
+$(BIN)/vsp: $(BUILD)/pipeline/main.o $(LIB_OBJ)
+	@mkdir -p $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-bin/test_%: tests/test_%.c tests/testutil.h $(LIB_OBJ)
-	@mkdir -p bin
+$(BIN)/test_%: tests/test_%.c tests/testutil.h $(LIB_OBJ)
+	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS) -lcmocka
 
 tests: $(TEST_BIN)
@@ -44,14 +47,58 @@ demo: deps
 	@scripts/demo.sh
 
 clean:
-	rm -rf build bin
+	rm -rf build bin build-san bin-san
 
-# libFuzzer targets (clang); each runs FUZZ_SECONDS (default 60)
+# AddressSanitizer + UndefinedBehaviorSanitizer (errors are fatal) over the whole suite: the
+# cmocka suites and, through VSP_BIN, every tests/it_*.sh.  LeakSanitizer is on; tests/lsan.supp
+# lists leaks inside third-party libraries only.  Warnings do not stop this build (GCC's
+# instrumented code gives false -Wstringop-overflow/-Wformat-truncation); `make` enforces them.
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+sanitize:
+	@$(MAKE) --no-print-directory BUILD=build-san BIN=bin-san OPT="-O1 -g" SAN="$(SAN_FLAGS) -Wno-error" bin-san/vsp tests
+	@VSP_BIN=bin-san/vsp \
+	 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1 \
+	 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	 scripts/run-tests.sh $(patsubst tests/%.c,bin-san/%,$(TEST_SRC))
+
+# the man page comes from the same option tables as --help (cli.c)
+build/vsp.1: bin/vsp
+	@mkdir -p build
+	bin/vsp manpage > $@.tmp && mv $@.tmp $@
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: binary, migrations, example config,
+# systemd units and crontab line (ExecStart/paths follow PREFIX), man page
+PREFIX   ?= /usr/local
+SHAREDIR  = $(DESTDIR)$(PREFIX)/share/vsp
+install: bin/vsp build/vsp.1
+	install -d $(DESTDIR)$(PREFIX)/bin $(SHAREDIR)/sql $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 bin/vsp $(DESTDIR)$(PREFIX)/bin/vsp
+	install -m 0644 sql/*.sql $(SHAREDIR)/sql/
+	install -m 0644 config/vsp.ini $(SHAREDIR)/vsp.ini.example
+	for f in vsp.service vsp.timer vsp.cron; do \
+		sed 's|/usr/local/bin/vsp|$(PREFIX)/bin/vsp|g' config/$$f > $(SHAREDIR)/$$f && chmod 0644 $(SHAREDIR)/$$f || exit 1; \
+	done
+	install -m 0644 build/vsp.1 $(DESTDIR)$(PREFIX)/share/man/man1/vsp.1
+	@# the browser map's template and Leaflet (found by bin/vsp in PREFIX/share/vsp/web)
+	@if [ -f web/node_modules/leaflet/dist/leaflet.js ]; then \
+		install -d $(SHAREDIR)/web/node_modules/leaflet/dist && \
+		install -m 0644 web/webmap.html web/webmap.css web/webmap.js $(SHAREDIR)/web/ && \
+		install -m 0644 web/node_modules/leaflet/LICENSE web/node_modules/leaflet/dist/leaflet.js \
+			web/node_modules/leaflet/dist/leaflet.css $(SHAREDIR)/web/node_modules/leaflet/dist/; \
+	else echo "install: Leaflet is not installed (make deps): vsp will write no map.html"; fi
+
+# libFuzzer targets (clang); each runs FUZZ_SECONDS (default 60).  The hand-made seeds in
+# fuzz/corpus/<target> are read; inputs the fuzzer adds go to build/fuzz/<target>, a crash to
+# build/fuzz/crash-<sha1> (keep it as a seed in fuzz/corpus/<target> once fixed).
 FUZZ_SECONDS ?= 60
+FUZZ_CC      := clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_DEFAULT_SOURCE -iquote pipeline
 fuzz:
-	@mkdir -p bin
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_DEFAULT_SOURCE -Ipipeline fuzz/fuzz_signal.c pipeline/signal.c pipeline/util.c -o bin/fuzz_signal
-	bin/fuzz_signal -max_total_time=$(FUZZ_SECONDS) fuzz/corpus/signal
+	@mkdir -p bin build/fuzz/signal build/fuzz/config
+	$(FUZZ_CC) fuzz/fuzz_signal.c pipeline/signal.c pipeline/util.c -o bin/fuzz_signal
+	$(FUZZ_CC) fuzz/fuzz_config.c pipeline/config.c pipeline/util.c -o bin/fuzz_config $(shell pkg-config --libs inih libcrypto) -lm
+	bin/fuzz_signal -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz/ build/fuzz/signal fuzz/corpus/signal
+	bin/fuzz_config -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz/ build/fuzz/config fuzz/corpus/config
 
 bin/bench_weights: bench/bench_weights.c geo/polys.c geo/kdtree.c geo/weights.c geo/weights_io.c geo/weights_points.c geo/weights.h
 	@mkdir -p bin

@@ -113,8 +113,14 @@ static OGRSpatialReferenceH
 srs_from(const char *def)
 {
 	OGRSpatialReferenceH s = OSRNewSpatialReference(NULL);
+	OGRErr		e;
 
-	if (s && OSRSetFromUserInput(s, def) != OGRERR_NONE)
+	if (!s)
+		return NULL;
+	CPLPushErrorHandler(CPLQuietErrorHandler);	/* PROJ prints "crs not found"; we say it */
+	e = OSRSetFromUserInput(s, def);
+	CPLPopErrorHandler();
+	if (e != OGRERR_NONE)
 	{
 		OSRDestroySpatialReference(s);
 		return NULL;
@@ -153,7 +159,18 @@ areas_read(const areas_source *src, areas *a, char *err, size_t errlen)
 			return snprintf(err, errlen, "areas: cannot open %s: no such file", src->path), -1;
 		if (CPLGetLastErrorType() >= CE_Failure && CPLGetLastErrorMsg()[0] &&
 			strstr(CPLGetLastErrorMsg(), "not recognized") == NULL)
-			return snprintf(err, errlen, "areas: cannot open %s: %.200s", src->path, CPLGetLastErrorMsg()), -1;
+		{
+			char		why[256];
+
+			/* e.g. a PG: source's libpq message, which spans lines */
+			snprintf(why, sizeof(why), "%s", CPLGetLastErrorMsg());
+			for (char *c = why; *c; c++)
+				if (*c == '\n' || *c == '\r' || *c == '\t')
+					*c = ' ';
+			for (size_t n = strlen(why); n > 0 && why[n - 1] == ' ';)
+				why[--n] = '\0';
+			return snprintf(err, errlen, "areas: cannot open %s: %s", src->path, why), -1;
+		}
 		return snprintf(err, errlen, "areas: cannot open %s: not a vector data source GDAL can read",
 						src->path), -1;
 	}

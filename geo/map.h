@@ -37,6 +37,10 @@ typedef struct map_spec
 	const char *title;					/* may be NULL */
 	const char *subtitle;				/* may be NULL: as-of date, method */
 	const char *note;					/* may be NULL: data note (source, method, threshold); '\n' forces a break */
+	/* another classification than Gi* bins on the same 7-class scale (all may be NULL) */
+	const char *legend_title;			/* NULL: "Hotspots (Getis-Ord Gi*)" */
+	const char *const *class_labels;	/* 7 legend texts, index bin + 3; NULL: hotspot/coldspot 90-99 % */
+	const char *island_label;			/* NULL: "geen buren / no neighbours" (the dashed-outline entry) */
 } map_spec;
 
 /*

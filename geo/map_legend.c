@@ -229,14 +229,15 @@ legend_row(cairo_t *cr, const map_layout *l, double y, const double rgb[3],
  * islands (only when there are any) and the total.
  */
 static void
-draw_legend(cairo_t *cr, const map_layout *l, const map_stats *st)
+draw_legend(cairo_t *cr, const map_layout *l, const map_spec *m, const map_stats *st)
 {
+	const char *const *labels = m->class_labels ? m->class_labels : bin_label;
 	double		y = l->ly + 12;
 	char		num[32];
 
 	cairo_set_source_rgb(cr, MAP_INK, MAP_INK, MAP_INK);
 	map_font(cr, 12, 1);
-	map_text(cr, l->lx, y, "Hotspots (Getis-Ord Gi*)", 0);
+	map_text(cr, l->lx, y, m->legend_title ? m->legend_title : "Hotspots (Getis-Ord Gi*)", 0);
 	y += 15;
 	cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
 	map_font(cr, 8, 0);
@@ -246,7 +247,7 @@ draw_legend(cairo_t *cr, const map_layout *l, const map_stats *st)
 
 	for (int b = 6; b >= 0; b--)
 	{
-		legend_row(cr, l, y, map_palette[b], 0, bin_label[b], st->nbin[b]);
+		legend_row(cr, l, y, map_palette[b], 0, labels[b] ? labels[b] : "", st->nbin[b]);
 		y += MAP_ROW_H;
 	}
 	y += 6;
@@ -254,7 +255,8 @@ draw_legend(cairo_t *cr, const map_layout *l, const map_stats *st)
 	y += MAP_ROW_H;
 	if (st->nisland > 0)
 	{
-		legend_row(cr, l, y, map_palette[3], 2, "geen buren / no neighbours", st->nisland);
+		legend_row(cr, l, y, map_palette[3], 2, m->island_label ? m->island_label : "geen buren / no neighbours",
+				   st->nisland);
 		y += MAP_ROW_H;
 	}
 
@@ -468,7 +470,7 @@ map_draw_furniture(cairo_t *cr, const map_layout *l, const map_spec *m,
 {
 	cairo_save(cr);
 	draw_titles(cr, l, m);
-	draw_legend(cr, l, st);
+	draw_legend(cr, l, m, st);
 	draw_north(cr, l);
 	draw_scalebar(cr, l, st);
 	if (m->note && draw_note(cr, l, m->note) != 0)

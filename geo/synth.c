@@ -24,11 +24,11 @@ const char *const synth_reason_name[SYNTH_NREASON + 1] = {
 /* output files, in the order they are written */
 enum
 {
-	F_PC6, F_SIGNALS, F_ZAAK, F_HOT, F_BAD, F_NAMES, F_GPKG, F_N
+	F_PC6, F_SIGNALS, F_ZAAK, F_HOT, F_BAD, F_NAMES, F_GPKG, F_THIN, F_N
 };
 static const char *const file_name[F_N] = {
 	"pc6.csv", "signals.csv", "zaak.csv", "truth_hotspots.csv",
-	"truth_bad_rows.csv", "names.txt", "city.gpkg"
+	"truth_bad_rows.csv", "names.txt", "city.gpkg", "truth_thinned.csv"
 };
 
 /* Fill *o with the documented defaults. */
@@ -343,11 +343,12 @@ check_options(const synth_options *o, int32_t *end, char *err, size_t errlen)
 
 /* Run the generation stages in order. 0 or -1 with a message. */
 static int
-build_world(synth_world *w, char *err, size_t errlen)
+build_world(synth_world *w, const char *thin, char *err, size_t errlen)
 {
 	if (synth_layout(w, err, errlen) != 0 ||
 		synth_areas(w, err, errlen) != 0 ||
 		synth_population(w, err, errlen) != 0 ||
+		synth_thin(w, thin, err, errlen) != 0 ||
 		synth_signals(w, err, errlen) != 0 ||
 		synth_finish_rows(w, err, errlen) != 0)
 		return -1;
@@ -364,7 +365,8 @@ write_files(const synth_world *w, char tmp[F_N][4096], const char *stamp,
 		synth_write_zaak(w, tmp[F_ZAAK], err, errlen) != 0 ||
 		synth_write_truth(w, tmp[F_HOT], tmp[F_BAD], err, errlen) != 0 ||
 		synth_write_names(w, tmp[F_NAMES], err, errlen) != 0 ||
-		synth_write_gpkg(w, tmp[F_GPKG], stamp, err, errlen) != 0)
+		synth_write_gpkg(w, tmp[F_GPKG], stamp, err, errlen) != 0 ||
+		synth_write_thinned(w, tmp[F_THIN], err, errlen) != 0)
 		return -1;
 	return 0;
 }
@@ -408,7 +410,7 @@ synth_run(const synth_options *o, synth_report *rep, char *err, size_t errlen)
 	snprintf(stamp, sizeof(stamp), "%sT00:00:00.000Z", day);
 
 	GDALAllRegister();
-	if (build_world(&w, err, errlen) != 0)
+	if (build_world(&w, o->thin, err, errlen) != 0)
 		goto done;
 	for (int f = 0; f < F_N; f++)
 		unlink(tmp[f]);

@@ -16,11 +16,15 @@
  *
  * Files written into outdir (written under temporary names, renamed at the end):
  *   city.gpkg            layers pc6 (pc6, pc4, households) and pc4 (pc4, households)
- *   pc6.csv              pc6,pc4,buurt_code,wijk_code,gemeente_code,households,year
+ *   pc6.csv              pc6,pc4,buurt_code,wijk_code,gemeente_code,households,year,
+ *                        pct_low_income,pct_rent_corporation,pct_single_parent,pct_benefits,
+ *                        avg_income (CBS-like indicators, empty = suppressed; synth_cbs.c)
  *   signals.csv          the columns of platform.signaal, row_id first
  *   zaak.csv             the columns of platform.zaak, zaak_id first
  *   truth_hotspots.csv   level,area_code of every planted PC6 and mostly-planted PC4
  *   truth_bad_rows.csv   row_id,signal_id,reason of every deliberately bad row
+ *   truth_thinned.csv    level,area_code,keep of every thinned PC6 and mostly-thinned PC4
+ *                        (header only without thin)
  *   names.txt            every name and BSN written to signals.csv, one per line
  *
  * The generator itself never prints anything; names, BSNs and addresses appear
@@ -41,6 +45,10 @@ typedef struct synth_options
 	const char *conninfo;		/* non-NULL: also load into PostgreSQL (TRUNCATE + COPY) */
 	const char *end_date;		/* last day of signals, "YYYY-MM-DD"; default "2026-10-31" */
 	int			months;			/* default 12 */
+	/* NULL = none; "F[@KEEP]" thins a fraction F (0 < F < 1) of the PC4 areas without a
+	 * planted hotspot, "CODE,CODE[@KEEP]" the named PC4/PC6 areas: their households keep
+	 * their signals with probability KEEP (default 0.5) — deliberate under-signalling */
+	const char *thin;
 } synth_options;
 
 typedef struct synth_report

@@ -212,17 +212,29 @@ synth_write_pc6(const synth_world *w, const char *path, char *err, size_t errlen
 
 	if (!f)
 		return -1;
-	fputs("pc6,pc4,buurt_code,wijk_code,gemeente_code,households,year\n", f);
+	fputs("pc6,pc4,buurt_code,wijk_code,gemeente_code,households,year", f);
+	for (int k = 0; k < SYNTH_NIND; k++)
+		fprintf(f, ",%s", synth_indicator_name[k]);
+	fputc('\n', f);
 	for (size_t i = 0; i < w->ncell; i++)
 	{
 		const synth_cell *c = &w->cell[w->order[i]];
 		const synth_buurt *b = &w->buurt[c->buurt];
 		char		pc[7];
+		double		v[SYNTH_NIND];
+		int			known[SYNTH_NIND];
 
 		synth_pc6_code(w, c, pc);
-		fprintf(f, "%s,%04d,BU%04d%02d%02d,WK%04d%02d,GM%04d,%d,2024\n", pc,
+		synth_indicators(w, c, v, known);
+		fprintf(f, "%s,%04d,BU%04d%02d%02d,WK%04d%02d,GM%04d,%d,2024", pc,
 				w->pc4[c->pc4].code, b->gm, b->wijk, b->buurt, b->gm, b->wijk, b->gm,
 				c->households);
+		for (int k = 0; k < SYNTH_NIND; k++)
+			if (known[k])
+				fprintf(f, ",%.1f", v[k]);
+			else
+				fputc(',', f);		/* unquoted empty: NULL (suppressed) */
+		fputc('\n', f);
 	}
 	return close_out(f, path, err, errlen);
 }

@@ -6,6 +6,7 @@
  *   synth_areas()      PC4 regions, then codes and buurten/wijken     synth_areas.c,
  *                                                                     synth_codes.c
  *   synth_population() households, low-income field, hotspots         synth_pop.c
+ *   synth_thin()       deliberately thinned areas; CBS-like indicators synth_cbs.c
  *   synth_signals()    signals and follow-up cases                    synth_people.c
  *   synth_finish_rows() bad rows, row order, signal ids               synth_rows.c
  *   synth_write_*()    CSV files, GeoPackage (PC4 unions)             synth_csv.c, synth_gpkg.c,
@@ -178,6 +179,7 @@ typedef struct synth_cell
 	int32_t		households;
 	int32_t		comp;			/* connected component (scratch) */
 	uint16_t	pair;			/* letter pair 0..675 (first*26+second) */
+	uint8_t		thin;			/* signals deliberately thinned (synth_cbs.c) */
 	float		lowinc;			/* low-income share */
 	int64_t		hh_first;		/* global index of the first household */
 } synth_cell;
@@ -252,6 +254,7 @@ typedef struct synth_world
 	synth_zaak *zaak;
 	size_t		nbad;
 	uint64_t	bsn_a, bsn_b;	/* affine permutation for unique BSNs */
+	double		thin_keep;		/* share of a thinned cell's households that keep their signals */
 } synth_world;
 
 /* synth.c: dates and small helpers */
@@ -278,6 +281,18 @@ void		synth_pc6_code(const synth_world *w, const synth_cell *c, char out[7]);
 
 /* synth_pop.c */
 int			synth_population(synth_world *w, char *err, size_t errlen);
+
+/* synth_cbs.c: CBS-like indicators per PC6 and deliberately thinned areas */
+#define SYNTH_NIND			5
+extern const char *const synth_indicator_name[SYNTH_NIND];
+/* the indicators of cell c; known[k] = 0 where CBS would suppress the figure */
+void		synth_indicators(const synth_world *w, const synth_cell *c, double v[SYNTH_NIND],
+							 int known[SYNTH_NIND]);
+/* mark the cells named by spec ("SPEC[@KEEP]", see synth.h) thinned; 0 or -1 with err */
+int			synth_thin(synth_world *w, const char *spec, char *err, size_t errlen);
+/* does household hh of a thinned cell lose its signals? */
+int			synth_thin_drops(const synth_world *w, int64_t hh);
+int			synth_write_thinned(const synth_world *w, const char *path, char *err, size_t errlen);
 
 /* synth_people.c */
 int			synth_signals(synth_world *w, char *err, size_t errlen);

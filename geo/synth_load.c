@@ -114,7 +114,8 @@ synth_load_pg(const char *conninfo, const char *pc6_csv, const char *signals_csv
 	if (run(conn, "truncate", "TRUNCATE platform.signaal, platform.zaak, ref.pc6 RESTART IDENTITY",
 			PGRES_COMMAND_OK, err, errlen) != 0 ||
 		copy_file(conn, "copy ref.pc6", "COPY ref.pc6 (pc6, pc4, buurt_code, wijk_code, gemeente_code, "
-				  "households, year) FROM STDIN WITH (FORMAT csv, HEADER)",
+				  "households, year, pct_low_income, pct_rent_corporation, pct_single_parent, "
+				  "pct_benefits, avg_income) FROM STDIN WITH (FORMAT csv, HEADER)",
 				  pc6_csv, err, errlen) != 0 ||
 		copy_file(conn, "copy platform.signaal", "COPY platform.signaal (row_id, signaal_id, partner_type, bedrag, "
 				  "ontstaansdatum, signaaldatum, crisissignaal, status, bsn, naam, postcode, "

@@ -14,6 +14,8 @@
  * energie 20 %, water 18 %, 1 % others) and repeats in following months with
  * probability 0.45, the amount growing by about a month's bill each time.  Because
  * every partner repeats alike, partner shares of signals equal the episode shares.
+ * In a thinned cell (synth_cbs.c) a household loses all its signals with probability
+ * 1 − keep, decided by a hash, after its draws: the other cells' signals do not change.
  */
 #include <math.h>
 #include <stdio.h>
@@ -388,6 +390,8 @@ synth_signals(synth_world *w, char *err, size_t errlen)
 			for (int e = 0; e < n; e++)
 				if (episode(w, &r, hh, (int32_t) c) != 0)
 					goto oom;
+			if (cc->thin && w->nsig > h0 && synth_thin_drops(w, hh))
+				w->nsig = h0;	/* under-signalling: this household's signals never arrive */
 			if (w->nsig > h0 && follow_up(w, &r, h0, w->nsig) != 0)
 				goto oom;
 		}

@@ -32,6 +32,7 @@ static const cli_option synth_opts[] = {
 	{"end-date", 'e', "DATE", "last day of the 12 months of signals (default 2026-10-31)"},
 	{"load", 'L', NULL, "also load the data into the database (libpq environment or --db)"},
 	{"db", 'D', "CONNINFO", "libpq connection string for --load (default: PG* environment)"},
+	{"thin", 0, "SPEC", "under-signal some areas: F[@KEEP] a fraction of the PC4s, or CODE,CODE[@KEEP]; listed in truth_thinned.csv"},
 	{"quiet", 'q', NULL, "log warnings and errors only"},
 	{"help", 'h', NULL, "show this help and exit"},
 	{NULL, 0, NULL, NULL}
@@ -62,9 +63,51 @@ static const cli_option hotspots_opts[] = {
 	{"permutations", 'p', "N", "conditional permutations for Local Moran (default 999)"},
 	{"seed", 'S', "N", "random seed for the permutations (default 20240101)"},
 	{"fdr", 'F', "Q", "Benjamini-Hochberg false discovery rate for the hotspot bins (default off)"},
+	{"covariates", 0, "F1,F2", "also fit the prevention model on these fields (needs --population): expected_model, sir, flags"},
 	{"srs", 'R', "CRS", "CRS of a layer that has none"},
 	{"output", 'o', "FILE", "output; the format follows the extension: .gpkg .geojson .csv .fgb .shp"},
 	{"quiet", 'q', NULL, "log warnings and errors only"},
+	{"help", 'h', NULL, "show this help and exit"},
+	{NULL, 0, NULL, NULL}
+};
+
+static const cli_option check_opts[] = {
+	{"config", 'c', "FILE", "the configuration file (INI); required"},
+	{"quiet", 'q', NULL, "log warnings and errors only"},
+	{"verbose", 'v', NULL, "log debug detail"},
+	{"help", 'h', NULL, "show this help and exit"},
+	{NULL, 0, NULL, NULL}
+};
+
+static const cli_option migrate_opts[] = {
+	{"config", 'c', "FILE", "the configuration file (INI); without it libpq's environment (PGHOST, PGSERVICE, ...)"},
+	{"dry-run", 'n', NULL, "list the pending migrations, apply nothing"},
+	{"quiet", 'q', NULL, "log warnings and errors only"},
+	{"verbose", 'v', NULL, "log debug detail"},
+	{"help", 'h', NULL, "show this help and exit"},
+	{NULL, 0, NULL, NULL}
+};
+
+static const cli_option purge_opts[] = {
+	{"config", 'c', "FILE", "the configuration file (INI); its [retention] section sets the terms; required"},
+	{"dry-run", 'n', NULL, "count the rows that would be deleted, delete nothing"},
+	{"quiet", 'q', NULL, "log warnings and errors only"},
+	{"verbose", 'v', NULL, "log debug detail"},
+	{"help", 'h', NULL, "show this help and exit"},
+	{NULL, 0, NULL, NULL}
+};
+
+static const cli_option import_opts[] = {
+	{"input", 'i', "FILE", "the CBS file (required): a GeoPackage or any GDAL source; the CSV for pc6-buurt"},
+	{"config", 'c', "FILE", "the configuration file, for [database] conninfo (default: the PG* environment)"},
+	{"level", 'l', "LEVEL", "cbs-postcode: pc4 or pc6 (required); cbs-buurten: gemeente, wijk or buurt (default: all three layers)"},
+	{"layer", 'L', "NAME", "the layer to read (default: the only one, or the one named after the level)"},
+	{"year", 'y', "YYYY", "the year of the figures (default: from the layer name, file name or CSV header)"},
+	{"gemeente", 'g', "CODE", "import only this gemeente's areas from a national file (e.g. 0034)"},
+	{"srs", 'S', "CRS", "assign this CRS to the layer, e.g. EPSG:28992 for RD New GeoJSON without a crs member"},
+	{"areas-output", 'o', "FILE", "GeoPackage for the area layers (default: vsp-areas.gpkg next to the input)"},
+	{"quiet", 'q', NULL, "log warnings and errors only"},
+	{"verbose", 'v', NULL, "log debug detail"},
 	{"help", 'h', NULL, "show this help and exit"},
 	{NULL, 0, NULL, NULL}
 };
@@ -73,17 +116,30 @@ const cli_command cli_commands[] = {
 	{"run", "vsp run --config FILE [--as-of DATE] [--level LEVEL] [--output DIR]",
 		"Run the nightly job: read the window's signals, quarantine bad rows, build household cases, "
 		"score the areas, write lists, layers, maps and results.", run_opts},
-	{"synth", "vsp synth --output DIR [--seed N] [--national [--fraction F]] [--load]",
+	{"synth", "vsp synth --output DIR [--seed N] [--national [--fraction F]] [--thin SPEC] [--load]",
 		"Generate a deterministic synthetic city (or country) with signals, for demos, tests and benchmarks.",
 	synth_opts},
 	{"weights", "vsp weights --input SRC [--layer NAME] --id FIELD [--weights TYPE] [--snap M] --output FILE",
 		"Build spatial weights for any polygon layer and write them as GAL/GWT for GeoDa, PySAL and spdep.",
 	weights_opts},
 	{"hotspots", "vsp hotspots --input SRC [--layer NAME] --id FIELD --value FIELD [--population FIELD] "
-		"[--weights TYPE] [--snap M] [--smooth none|eb|spatial-eb] [--permutations N] [--seed S] [--fdr Q] "
+		"[--weights TYPE] [--snap M] [--smooth none|eb|spatial-eb] [--permutations N] [--seed S] [--fdr Q] [--covariates F1,F2] "
 		"--output FILE",
 		"Score any polygon layer with the nightly engine: rate, eb_rate, gi_z, gi_p, gi_bin, lisa_i, lisa_p, "
 		"lisa_quad.", hotspots_opts},
+	{"check", "vsp check --config FILE",
+		"Preflight: config, database connection, privileges, schema version, area source and output folder, "
+		"one line each (ok or FAIL); exit status 0 only when all are ok.", check_opts},
+	{"migrate", "vsp migrate [--config FILE] [--dry-run]",
+		"Apply the pending schema migrations (sql/0*.sql) in order, each in its own transaction; "
+		"a rerun does nothing.", migrate_opts},
+	{"purge", "vsp purge --config FILE [--dry-run]",
+		"Delete what is older than the [retention] terms, in one transaction, and report the rows per table.",
+	purge_opts},
+	{"import", "vsp import cbs-postcode|cbs-buurten|pc6-buurt --input FILE [--config FILE] [--level LEVEL] "
+		"[--year YYYY] [--gemeente CODE] [--srs CRS] [--areas-output FILE]",
+		"Load CBS reference data (postcode statistics, wijk- en buurtkaart, PC6 + huisnummer to buurt) "
+		"into ref.* and the area GeoPackage, one transaction per file.", import_opts},
 	{NULL, NULL, NULL, NULL}
 };
 
@@ -174,6 +230,10 @@ cli_print_manpage(FILE *f)
 	}
 	fputs(".SH EXIT STATUS\n.TP\n0\nsuccess\n.TP\n1\ninternal error\n.TP\n2\nusage or configuration error, "
 		  "missing input file\n.TP\n3\nrejected by the data-quality gate\n.TP\n65\ninput data unusable\n"
-		  ".TP\n69\ndatabase unavailable\n.TP\n73\noutputs cannot be written\n.TP\n75\nanother run holds the lock\n"
+		  ".TP\n69\ndatabase unavailable, or the role lacks a privilege\n.TP\n73\noutputs cannot be written\n"
+		  ".TP\n75\nanother run holds the lock\n.PP\nvsp check exits 0 when every item is ok, else 1.\n"
+		  ".SH ENVIRONMENT\n.TP\nPGSERVICE, PGHOST, PGDATABASE, PGUSER, PGPASSFILE, ...\nlibpq's connection "
+		  "settings, used when [database] conninfo leaves them out; passwords belong in .pgpass.\n"
+		  ".TP\nVSP_SQL_DIR\nthe folder of the schema migrations (default: share/vsp/sql next to the binary).\n"
 		  ".SH SEE ALSO\ndocs/operations.md, docs/methodology.md, docs/privacy.md\n", f);
 }

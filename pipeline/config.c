@@ -48,7 +48,9 @@ config_defaults(config *c)
 		config_set(&c->area_id_field, "") || config_set(&c->area_srs, "") ||
 		config_set(&c->households, "reference") || config_set(&c->working_crs, "EPSG:28992") ||
 		config_set(&c->weights, "queen") || config_set(&c->variable, "eb") ||
-		config_set(&c->key_secret, ""))
+		config_set(&c->key_secret, "") || config_set(&c->migrations, "") ||
+		config_set(&c->purge_signals_table, "platform.signaal") ||
+		config_set(&c->purge_cases_table, "platform.zaak") || config_set(&c->notify_command, ""))
 		return -1;
 	localtime_r(&now, &tm);
 	strftime(c->as_of, sizeof(c->as_of), "%Y-%m-%d", &tm);
@@ -82,6 +84,21 @@ config_defaults(config *c)
 	c->risk_duration = 0.5;
 	c->risk_recency = 1.0;
 	c->risk_crisis = 5.0;
+	/* retention (docs/privacy.md): each municipality sets its own terms */
+	c->ret_quarantine_months = 6;
+	c->ret_outreach_months = 18;
+	c->ret_results_months = 60;
+	c->purge_source = 0;
+	c->ret_unhandled_months = 6;
+	c->ret_closed_months = 18;
+	c->notify_timeout = 30;
+	c->webmap_simplify = 10.0;
+	if (config_set(&c->basemap, "") || config_set(&c->basemap_attribution, ""))
+		return -1;
+	c->prevent_fdr = 0.05;
+	c->prevent_min_coverage = 0.8;
+	if (config_set(&c->prevent_covariates, ""))
+		return -1;
 	return 0;
 }
 
@@ -236,6 +253,27 @@ apply_key(config *c, const char *section, const char *name, const char *value)
 	if (KEY("privacy", "include_names"))
 		return parse_bool(value, &c->include_names);
 	STR("privacy", "key_secret", key_secret);
+	STR("database", "migrations", migrations);
+	INT("retention", "quarantine_months", ret_quarantine_months, 1, 1200);
+	INT("retention", "outreach_months", ret_outreach_months, 1, 1200);
+	INT("retention", "results_months", ret_results_months, 1, 1200);
+	INT("retention", "unhandled_months", ret_unhandled_months, 1, 1200);
+	INT("retention", "closed_months", ret_closed_months, 1, 1200);
+	if (KEY("retention", "purge_source"))
+		return parse_bool(value, &c->purge_source);
+	STR("retention", "signals_table", purge_signals_table);
+	STR("retention", "cases_table", purge_cases_table);
+	STR("notify", "command", notify_command);
+	INT("notify", "timeout", notify_timeout, 1, 3600);
+	STR("outputs", "basemap", basemap);
+	STR("outputs", "basemap_attribution", basemap_attribution);
+	DBL("outputs", "webmap_simplify", webmap_simplify, 0, 10000);
+	STR("prevent", "covariates", prevent_covariates);
+	DBL("prevent", "fdr", prevent_fdr, 0.0001, 0.5);
+	DBL("prevent", "min_coverage", prevent_min_coverage, 0, 1);
+	if (KEY("prevent", "test"))
+		return strcmp(value, "poisson") == 0 ? (c->prevent_negbin = 0) :
+			strcmp(value, "negbin") == 0 ? (c->prevent_negbin = 1, 0) : -1;
 	if (strncmp(section, "team ", 5) == 0 && section[5])
 	{
 		config_team *t = team_get(c, section + 5);
@@ -279,79 +317,136 @@ ini_cb(void *user, const char *section, const char *name, const char *value)
 	return 0;
 }
 
+/* SHA-256 of the bytes parsed, as 64 hex digits: the run log ties results to this text. */
 static int
-file_sha256(const char *path, char hex[65])
+buffer_sha256(const char *data, size_t len, char hex[65])
 {
-	unsigned char md[EVP_MAX_MD_SIZE], buf[8192];
+	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	FILE	   *f = fopen(path, "rb");
-	size_t		r;
 	int			ok;
 
-	if (!ctx || !f)
-	{
-		EVP_MD_CTX_free(ctx);
-		if (f)
-			fclose(f);
+	if (!ctx)
 		return -1;
-	}
-	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	while (ok && (r = fread(buf, 1, sizeof(buf), f)) > 0)
-		ok = EVP_DigestUpdate(ctx, buf, r);
-	ok = ok && !ferror(f) && EVP_DigestFinal_ex(ctx, md, &mdlen);
-	fclose(f);
+	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) && EVP_DigestUpdate(ctx, data, len) &&
+		EVP_DigestFinal_ex(ctx, md, &mdlen) && mdlen == 32;
 	EVP_MD_CTX_free(ctx);
 	if (!ok)
 		return -1;
-	for (unsigned i = 0; i < mdlen && i < 32; i++)
+	for (unsigned i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+/*
+ * inih reads a line into a fixed buffer of INI_MAX_LINE bytes and parses the rest of a longer
+ * line as a line of its own: a long value would be cut short, or its tail taken for a key.
+ * Refuse such lines instead.  Returns the first offending line number, or 0.
+ */
+static int
+long_line(const char *text, size_t *maxlen)
+{
+	int			lineno = 1;
+	size_t		n = 0;
+
+	*maxlen = INI_MAX_LINE - 2;	/* the buffer also holds '\n' and the terminator */
+	for (const char *c = text; *c; c++)
+	{
+		if (*c == '\n')
+		{
+			lineno++;
+			n = 0;
+		}
+		else if (++n > *maxlen)
+			return lineno;
+	}
 	return 0;
 }
 
 int
 config_load(const char *path, config *cfg, char *err, size_t errlen)
 {
-	parse_ctx	p = {cfg, err, errlen, 0};
 	FILE	   *f;
+	char	   *buf;
+	size_t		len;
 	int			rc;
 
-	if (config_defaults(cfg) || config_set(&cfg->path, path))
+	memset(cfg, 0, sizeof(*cfg));
+	if (!(f = fopen(path, "rb")))
+		return snprintf(err, errlen, "%s: cannot open config: %s", path, strerror(errno)), -1;
+	if (!(buf = malloc(CONFIG_MAX_BYTES + 1)))
 	{
-		snprintf(err, errlen, "%s: out of memory", path);
-		config_free(cfg);
-		return -1;
+		fclose(f);
+		return snprintf(err, errlen, "%s: out of memory", path), -1;
 	}
-	if (!(f = fopen(path, "r")))
+	len = fread(buf, 1, CONFIG_MAX_BYTES + 1, f);
+	if (ferror(f))
 	{
-		snprintf(err, errlen, "%s: cannot open config: %s", path, strerror(errno));
-		config_free(cfg);
-		return -1;
+		snprintf(err, errlen, "%s: cannot read config: %s", path, strerror(errno));
+		rc = -1;
 	}
-	rc = ini_parse_file(f, ini_cb, &p);
+	else if (len > CONFIG_MAX_BYTES)
+	{
+		snprintf(err, errlen, "%s: config is larger than %d bytes", path, CONFIG_MAX_BYTES);
+		rc = -1;
+	}
+	else
+		rc = config_load_buffer(path, buf, len, cfg, err, errlen);
 	fclose(f);
-	if (p.failed && rc > 0)
+	free(buf);
+	return rc;
+}
+
+int
+config_load_buffer(const char *name, const char *data, size_t len, config *cfg, char *err,
+				   size_t errlen)
+{
+	parse_ctx	p = {cfg, err, errlen, 0};
+	char	   *text = NULL;
+	size_t		maxlen;
+	int			rc;
+
+	if (config_defaults(cfg) || config_set(&cfg->path, name) || !(text = malloc(len + 1)))
+	{
+		snprintf(err, errlen, "%s: out of memory", name);
+		config_free(cfg);
+		return -1;
+	}
+	memcpy(text, data, len);
+	text[len] = '\0';
+	if (memchr(data, '\0', len))
+	{
+		snprintf(err, errlen, "%s: not a text file (it holds a NUL byte)", name);
+		p.failed = 1;
+	}
+	else if ((rc = long_line(text, &maxlen)) > 0)
+	{
+		snprintf(err, errlen, "%s:%d: line longer than %zu characters", name, rc, maxlen);
+		p.failed = 1;
+	}
+	else if ((rc = ini_parse_string(text, ini_cb, &p)) > 0 && p.failed)
 	{
 		/* inih knows the line; put it after the file name */
 		char		msg[512];
-		size_t		plen = strlen(path);
+		size_t		plen = strlen(name);
 
-		snprintf(msg, sizeof(msg), "%s", err + (strncmp(err, path, plen) == 0 ? plen + 2 : 0));
-		snprintf(err, errlen, "%s:%d: %s", path, rc, msg);
+		snprintf(msg, sizeof(msg), "%s", err + (strncmp(err, name, plen) == 0 ? plen + 2 : 0));
+		snprintf(err, errlen, "%s:%d: %s", name, rc, msg);
 	}
-	if (!p.failed && rc > 0)
+	else if (!p.failed && rc > 0)
 	{
-		snprintf(err, errlen, "%s:%d: syntax error", path, rc);
+		snprintf(err, errlen, "%s:%d: syntax error", name, rc);
 		p.failed = 1;
 	}
 	else if (!p.failed && rc < 0)
 	{
-		snprintf(err, errlen, "%s: cannot read config", path);
+		snprintf(err, errlen, "%s: out of memory", name);
 		p.failed = 1;
 	}
-	if (!p.failed && file_sha256(path, cfg->sha256) != 0)
+	free(text);
+	if (!p.failed && buffer_sha256(data, len, cfg->sha256) != 0)
 	{
-		snprintf(err, errlen, "%s: cannot hash config", path);
+		snprintf(err, errlen, "%s: cannot hash config", name);
 		p.failed = 1;
 	}
 	if (p.failed || config_validate(cfg, err, errlen) != 0)
@@ -391,6 +486,15 @@ config_validate(config *c, char *err, size_t errlen)
 		return snprintf(err, errlen, "%s: [weights] type must be queen, rook, knn:K or band[:M]", p), -1;
 	if (strstr(c->conninfo, "password"))
 		return snprintf(err, errlen, "%s: [database] conninfo must not hold a password (use .pgpass or PGSERVICE)", p), -1;
+	if (c->notify_command[0] && c->notify_command[0] != '/')
+		return snprintf(err, errlen, "%s: [notify] command must be an absolute path", p), -1;
+	if (c->purge_source && (!c->purge_signals_table[0] || !c->purge_cases_table[0]))
+		return snprintf(err, errlen, "%s: [retention] signals_table and cases_table must not be empty", p), -1;
+	if (c->basemap[0] && strncmp(c->basemap + (strncmp(c->basemap, "wms:", 4) ? 0 : 4), "https://", 8) &&
+		strncmp(c->basemap + (strncmp(c->basemap, "wms:", 4) ? 0 : 4), "http://", 7))
+		return snprintf(err, errlen, "%s: [outputs] basemap must be an http(s) URL template or wms:URL", p), -1;
+	if (c->prevent_covariates[strspn(c->prevent_covariates, "abcdefghijklmnopqrstuvwxyz0123456789_, \t")])
+		return snprintf(err, errlen, "%s: [prevent] covariates must be ref.pc6 column names separated by commas", p), -1;
 	for (size_t i = 0; i < c->nteams; i++)
 		if (c->teams[i].nareas == 0)
 			return snprintf(err, errlen, "%s: [team %s] areas is missing", p, c->teams[i].name), -1;
@@ -418,6 +522,13 @@ config_free(config *c)
 	free(c->weights);
 	free(c->variable);
 	free(c->key_secret);
+	free(c->migrations);
+	free(c->purge_signals_table);
+	free(c->purge_cases_table);
+	free(c->notify_command);
+	free(c->basemap);
+	free(c->basemap_attribution);
+	free(c->prevent_covariates);
 	for (size_t i = 0; i < c->nteams; i++)
 	{
 		free(c->teams[i].name);

@@ -43,7 +43,7 @@ typedef struct config
 	char	   *area_source;	/* any GDAL vector source; PG:... for PostGIS */
 	char	   *area_layer;		/* "" = first layer */
 	char	   *area_id_field;
-	char	   *area_srs;		/* used only when the layer has no CRS */
+	char	   *area_srs;		/* assigned to the layer (like ogr2ogr -a_srs); "" = the layer's own */
 	char	   *households;		/* "reference" or "field:NAME" */
 	char	   *working_crs;
 
@@ -71,14 +71,50 @@ typedef struct config
 	int			include_names;	/* household lists show BSN (only when enabled) */
 	char	   *key_secret;		/* secret for pseudonymous household keys */
 
+	/* [database] migrations: folder of the 0*.sql migrations ("" = found from the binary) */
+	char	   *migrations;
+
+	/* [retention] terms in months for `vsp purge` (docs/privacy.md) */
+	int			ret_quarantine_months;	/* vsp.quarantine rows (raw values) */
+	int			ret_outreach_months;	/* vsp.outreach rows (pseudonymous keys) */
+	int			ret_results_months; /* vsp.runs and vsp.area_scores */
+	int			purge_source;	/* also delete from the platform tables below */
+	char	   *purge_signals_table;	/* default platform.signaal */
+	char	   *purge_cases_table;	/* default platform.zaak */
+	int			ret_unhandled_months;	/* signals without a case, after signaaldatum */
+	int			ret_closed_months;	/* cases closed longer ago, with their signals */
+
+	/* [notify] */
+	char	   *notify_command; /* absolute path, run at the end of every run; "" = none */
+	int			notify_timeout; /* seconds */
+
+	/* [outputs] the browser map (map.html, docs in README.md) */
+	char	   *basemap;		/* XYZ tile URL template or "wms:URL?layers=..."; "" = plain background */
+	char	   *basemap_attribution;	/* shown under the map when a basemap is set */
+	double		webmap_simplify;	/* Douglas-Peucker tolerance in metres (0 = none) */
+
+	/* [prevent] the expected-risk model (docs/methodology.md §5); covariates "" = off */
+	char	   *prevent_covariates;	/* numeric ref.pc6 columns, comma-separated */
+	double		prevent_fdr;	/* Benjamini–Hochberg q for hidden need / excess (0.05) */
+	double		prevent_min_coverage;	/* share of an area's households with the indicator known (0.8) */
+	int			prevent_negbin;	/* [prevent] test = negbin: flags allow for the dispersion (0 = poisson) */
+
 	/* [team NAME] sections */
 	config_team *teams;
 	size_t		nteams;
 } config;
 
+/* Largest config file read (a real one is a few kB). */
+#define CONFIG_MAX_BYTES (1024 * 1024)
+
 /* Parse path into cfg (zeroed first, defaults applied). 0, or -1 with a one-line message
- * naming the file, line, section and key in err.  On failure cfg is freed already. */
+ * naming the file, line, section and key in err.  On failure cfg is freed already.
+ * Lines longer than inih's line buffer (198 characters) are refused, not split. */
 int			config_load(const char *path, config *cfg, char *err, size_t errlen);
+/* The same for config text in memory (len bytes, no terminator needed); name stands for the
+ * file in messages and in cfg->path, and the hash is of these bytes.  For the fuzzer and tests. */
+int			config_load_buffer(const char *name, const char *data, size_t len, config *cfg,
+							   char *err, size_t errlen);
 /* Re-validate after command-line overrides (as_of, level, output_dir). 0 or -1 + message. */
 int			config_validate(config *cfg, char *err, size_t errlen);
 /* Replace a string field with a copy of value; 0 or -1 on allocation failure. */

@@ -2,6 +2,7 @@
  * pipeline/db.c — libpq access: connect, checked statements, COPY in, run log, run lock.
  */
 #include "db.h"
+#include "log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,27 @@ set_err(char *err, size_t errlen, const char *what, const char *pqmsg)
 			*p = ' ';
 }
 
+/* Server notices go to the log as one line, not to stderr in libpq's own format. */
+static void
+notice_to_log(void *arg, const char *msg)
+{
+	char		line[512];
+	size_t		n;
+
+	(void) arg;
+	snprintf(line, sizeof(line), "%s", msg ? msg : "");
+	n = strlen(line);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == ' '))
+		line[--n] = '\0';
+	for (char *p = line; *p; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+	if (strncmp(line, "WARNING:", 8) == 0)
+		log_warn("database: %s", line);
+	else
+		log_debug("database: %s", line);
+}
+
 PGconn *
 db_connect(const char *conninfo, char *err, size_t errlen)
 {
@@ -38,6 +60,7 @@ db_connect(const char *conninfo, char *err, size_t errlen)
 		PQfinish(c);
 		return NULL;
 	}
+	PQsetNoticeProcessor(c, notice_to_log, NULL);
 	/* predictable text output regardless of server settings */
 	if (db_exec(c, "SET datestyle = 'ISO, YMD'; SET client_encoding = 'UTF8'; "
 				"SET extra_float_digits = 3; SET application_name = 'vsp'", err, errlen) != 0)
@@ -235,5 +258,17 @@ db_run_finish(PGconn *c, int64_t run_id, const char *status, const char *counts_
 int
 db_is_down(PGconn *c)
 {
-	return !c || PQstatus(c) != CONNECTION_OK;
+	PGresult   *r;
+
+	if (!c || PQstatus(c) != CONNECTION_OK)
+		return 1;
+	/*
+	 * A write to a connection whose server went away fails without changing PQstatus (libpq
+	 * waits to read the server's last words), so the status alone says "up" after the server
+	 * was stopped.  An empty query settles it: it reaches the server and back, even inside an
+	 * aborted transaction, and on a dead connection it leaves CONNECTION_BAD.
+	 */
+	r = PQexec(c, "");
+	PQclear(r);
+	return PQstatus(c) != CONNECTION_OK;
 }

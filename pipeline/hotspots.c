@@ -3,6 +3,7 @@
  */
 #include "hotspots.h"
 #include "log.h"
+#include "prevent.h"
 #include "score.h"
 #include "../geo/areas.h"
 #include "../geo/weights.h"
@@ -68,8 +69,11 @@ add_real(OGRLayerH l, const char *name, OGRFieldType t)
 
 /* Copy every input feature that became an area, with the result fields appended. */
 static int
-write_output(const hotspots_options *o, const areas *a, const score_result *s, char *err, size_t errlen)
+write_output(const hotspots_options *o, const areas *a, const score_result *s, const prevent_result *pr,
+			 char *err, size_t errlen)
 {
+	static const char *const pnames[] = {"expected_model", "sir", "sir_lo", "sir_hi", "sir_eb",
+	"prevent_p", "hidden_need", "excess", "drivers", "prevent_note"};
 	char	   *rfc = NULL;
 	const char *drv_name = driver_for(o->output, &rfc);
 	GDALDriverH drv;
@@ -122,6 +126,12 @@ write_output(const hotspots_options *o, const areas *a, const score_result *s, c
 			snprintf(err, errlen, "hotspots: field %s exists in the input already", names[k]);
 			goto done;
 		}
+	for (int k = 0; pr && k < 10; k++)
+		if (add_real(ol, pnames[k], k < 6 ? OFTReal : k < 8 ? OFTInteger : OFTString) != 0)
+		{
+			snprintf(err, errlen, "hotspots: field %s exists in the input already", pnames[k]);
+			goto done;
+		}
 	OGR_L_ResetReading(il);
 	if (OGR_L_StartTransaction(ol) != OGRERR_NONE)
 		log_debug("%s: no transactions, writing feature by feature", o->output);
@@ -151,6 +161,23 @@ write_output(const hotspots_options *o, const areas *a, const score_result *s, c
 				OGR_F_SetFieldDouble(g, nin + k, v[k]);
 		OGR_F_SetFieldInteger(g, nin + 4, s->gi_bin[i]);
 		OGR_F_SetFieldString(g, nin + 7, score_quad_name(s->lisa_quad[i]));
+		if (pr)
+		{
+			double		pv[6] = {pr->expected[i], pr->sir[i], pr->sir_lo[i], pr->sir_hi[i],
+			pr->sir_eb[i], pr->pval[i]};
+			char		note[128];
+
+			for (int k = 0; k < 6; k++)
+				if (isfinite(pv[k]))
+					OGR_F_SetFieldDouble(g, nin + 8 + k, pv[k]);
+			if (pr->status[i] == PREVENT_FITTED)
+			{
+				OGR_F_SetFieldInteger(g, nin + 14, pr->flag[i] < 0);
+				OGR_F_SetFieldInteger(g, nin + 15, pr->flag[i] > 0);
+				OGR_F_SetFieldString(g, nin + 16, pr->drivers[i]);
+			}
+			OGR_F_SetFieldString(g, nin + 17, prevent_note(pr, i, note, sizeof(note)));
+		}
 		if (has_geom)
 			OGR_F_SetGeometryDirectly(g, OGR_G_ForceToMultiPolygon(OGR_G_Clone(a->geom[i])));
 		if (OGR_L_CreateFeature(ol, g) != OGRERR_NONE)
@@ -186,6 +213,122 @@ done:
 	return rc;
 }
 
+/* The covariate fields per area (NaN when empty or a CBS suppression code); x[j] allocated
+ * here, n long.  0, or -1 with err (a field that does not exist). */
+static int
+read_covariates(const hotspots_options *o, const areas *a, const char *const *names, size_t k,
+				double **x, char *err, size_t errlen)
+{
+	GDALDatasetH in = GDALOpenEx(o->input, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+	OGRLayerH	l;
+	OGRFeatureH f;
+	int			fi[PREVENT_MAX_COV], idf;
+
+	for (size_t j = 0; j < k; j++)
+		x[j] = NULL;
+	if (!in)
+		return snprintf(err, errlen, "hotspots: cannot reopen %s", o->input), -1;
+	l = (o->layer && o->layer[0]) ? GDALDatasetGetLayerByName(in, o->layer) : GDALDatasetGetLayer(in, 0);
+	idf = l ? OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(l), o->id_field) : -1;
+	for (size_t j = 0; j < k && idf >= 0; j++)
+	{
+		if ((fi[j] = OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(l), names[j])) < 0)
+		{
+			snprintf(err, errlen, "hotspots: --covariates: the layer has no field %s", names[j]);
+			goto fail;
+		}
+		if (!(x[j] = malloc((a->n ? a->n : 1) * sizeof(double))))
+		{
+			snprintf(err, errlen, "hotspots: out of memory");
+			goto fail;
+		}
+		for (size_t i = 0; i < a->n; i++)
+			x[j][i] = NAN;
+	}
+	if (idf < 0)
+	{
+		snprintf(err, errlen, "hotspots: cannot reread %s", o->input);
+		goto fail;
+	}
+	OGR_L_ResetReading(l);
+	while ((f = OGR_L_GetNextFeature(l)) != NULL)
+	{
+		long		i = OGR_F_IsFieldSetAndNotNull(f, idf) ? areas_find(a, OGR_F_GetFieldAsString(f, idf)) : -1;
+
+		for (size_t j = 0; i >= 0 && j < k; j++)
+			if (OGR_F_IsFieldSetAndNotNull(f, fi[j]))
+			{
+				double		v = OGR_F_GetFieldAsDouble(f, fi[j]);
+
+				x[j][i] = v <= -99990 ? NAN : v;
+			}
+		OGR_F_Destroy(f);
+	}
+	GDALClose(in);
+	return 0;
+fail:
+	for (size_t j = 0; j < k; j++)
+	{
+		free(x[j]);
+		x[j] = NULL;
+	}
+	GDALClose(in);
+	return -1;
+}
+
+/* The prevention model on the layer; 0 or -1 with err (*usage for option faults). */
+static int
+run_prevent(const hotspots_options *o, const areas *a, prevent_result *pr, int *usage, char *err,
+			size_t errlen)
+{
+	char	  **names = NULL;
+	size_t		k = 0;
+	double	   *x[PREVENT_MAX_COV];
+	prevent_options po;
+	prevent_input in = {0};
+	int			rc = -1;
+
+	*usage = 1;
+	if (!o->population_field)
+		return snprintf(err, errlen, "hotspots: --covariates needs --population (the offset)"), -1;
+	if (prevent_parse_covariates(o->covariates, &names, &k, err, errlen) != 0)
+		return -1;
+	if (read_covariates(o, a, (const char *const *) names, k, x, err, errlen) != 0)
+	{
+		free(names);
+		return -1;
+	}
+	*usage = 0;
+	prevent_options_default(&po);
+	if (o->fdr_q > 0)
+		po.fdr_q = o->fdr_q;
+	in.n = a->n;
+	in.count = a->value;
+	in.pop = a->households;
+	in.k = k;
+	in.x = (const double *const *) x;
+	in.names = (const char *const *) names;
+	in.codes = (const char *const *) a->code;
+	if (prevent_compute(&in, &po, pr, err, errlen) == 0)
+	{
+		const prevent_model *m = &pr->m;
+		int			quasi = m->phi > 1;
+
+		log_info("prevention model: %zu areas fitted, %zu left out, deviance %.2f on %zu df, dispersion %.3f",
+				 m->nobs, a->n - m->nobs, m->deviance, m->df, m->phi);
+		for (size_t j = 0; j < m->p; j++)
+			log_info("  %s = %.6g (%s standard error %.4g)", m->terms[j], m->beta[j],
+					 quasi ? "quasi-Poisson" : "Poisson", quasi ? m->se_quasi[j] : m->se[j]);
+		log_info("%zu areas with hidden need, %zu with excess (q = %.2f)", pr->n_hidden, pr->n_excess,
+				 po.fdr_q);
+		rc = 0;
+	}
+	for (size_t j = 0; j < k; j++)
+		free(x[j]);
+	free(names);
+	return rc;
+}
+
 int
 hotspots_run(const hotspots_options *o, int *usage_error, char *err, size_t errlen)
 {
@@ -197,7 +340,8 @@ hotspots_run(const hotspots_options *o, int *usage_error, char *err, size_t errl
 	score_options so;
 	score_input in = {0};
 	score_result r = {0};
-	int			rc = -1;
+	prevent_result pr = {0};
+	int			rc = -1, with_prevent = o->covariates && o->covariates[0];
 
 	*usage_error = 1;
 	if (weights_parse_spec(o->weights, &spec, err, errlen) != 0)
@@ -213,6 +357,8 @@ hotspots_run(const hotspots_options *o, int *usage_error, char *err, size_t errl
 		return snprintf(err, errlen, "hotspots: --value FIELD is required"), -1;
 	}
 	*usage_error = 0;
+	if (with_prevent && run_prevent(o, &a, &pr, usage_error, err, errlen) != 0)
+		goto done;
 	if (!(w = weights_build(&a.polys, &spec, err, errlen)))
 		goto done;
 	score_options_default(&so);
@@ -228,7 +374,7 @@ hotspots_run(const hotspots_options *o, int *usage_error, char *err, size_t errl
 	in.w = w;
 	if (score_compute(&in, &so, &r, err, errlen) != 0)
 		goto done;
-	if (write_output(o, &a, &r, err, errlen) != 0)
+	if (write_output(o, &a, &r, with_prevent ? &pr : NULL, err, errlen) != 0)
 		goto done;
 	{
 		int			hot = 0, cold = 0;
@@ -242,6 +388,7 @@ hotspots_run(const hotspots_options *o, int *usage_error, char *err, size_t errl
 	}
 	rc = 0;
 done:
+	prevent_result_free(&pr);
 	score_result_free(&r);
 	weights_free(w);
 	areas_free(&a);

@@ -301,9 +301,9 @@ raw_append(raw_rows *rr, const char *line, size_t len)
 	return 0;
 }
 
-/* Run a COPY ... TO STDOUT and collect its lines.  0 or -1 with err. */
+/* Run a COPY ... TO STDOUT and collect its lines.  0 or -1 with "reading <what>: ..." in err. */
 static int
-copy_out(PGconn *c, const char *sql, raw_rows *rr, char *err, size_t errlen)
+copy_out(PGconn *c, const char *what, const char *sql, raw_rows *rr, char *err, size_t errlen)
 {
 	PGresult   *r = PQexec(c, sql);
 	char	   *line;
@@ -311,7 +311,7 @@ copy_out(PGconn *c, const char *sql, raw_rows *rr, char *err, size_t errlen)
 
 	if (PQresultStatus(r) != PGRES_COPY_OUT)
 	{
-		snprintf(err, errlen, "reading signals: %s", PQerrorMessage(c));
+		snprintf(err, errlen, "reading %s: %s", what, PQerrorMessage(c));
 		err[strcspn(err, "\n")] = '\0';
 		PQclear(r);
 		return -1;
@@ -321,14 +321,14 @@ copy_out(PGconn *c, const char *sql, raw_rows *rr, char *err, size_t errlen)
 	{
 		if (rc == 0 && raw_append(rr, line, (size_t) len) != 0)
 		{
-			snprintf(err, errlen, "reading signals: out of memory");
+			snprintf(err, errlen, "reading %s: out of memory", what);
 			rc = -1;
 		}
 		PQfreemem(line);
 	}
 	if (len == -2)
 	{
-		snprintf(err, errlen, "reading signals: %s", PQerrorMessage(c));
+		snprintf(err, errlen, "reading %s: %s", what, PQerrorMessage(c));
 		err[strcspn(err, "\n")] = '\0';
 		rc = -1;
 	}
@@ -336,7 +336,7 @@ copy_out(PGconn *c, const char *sql, raw_rows *rr, char *err, size_t errlen)
 	{
 		if (rc == 0 && PQresultStatus(r) != PGRES_COMMAND_OK)
 		{
-			snprintf(err, errlen, "reading signals: %s", PQerrorMessage(c));
+			snprintf(err, errlen, "reading %s: %s", what, PQerrorMessage(c));
 			err[strcspn(err, "\n")] = '\0';
 			rc = -1;
 		}
@@ -414,7 +414,7 @@ load_followup(PGconn *c, const config *cfg, raw_rows *rr, followup_row **out, si
 			 "AND (closed IS NULL OR closed > %s::date)) TO STDOUT", view, asof, asof);
 	free(view);
 	PQfreemem(asof);
-	if ((rc = copy_out(c, sql, rr, err, errlen)) != 0)
+	if ((rc = copy_out(c, "follow-up", sql, rr, err, errlen)) != 0)
 		return -1;
 	if (!(fr = calloc(rr->n ? rr->n : 1, sizeof(*fr))))
 	{
@@ -479,10 +479,11 @@ ingest_run(PGconn *c, const config *cfg, const ingest_ref *ref, ingest_data *d, 
 			 "WHERE received_at >= (%s::timestamp AT TIME ZONE 'Europe/Amsterdam') "
 			 "AND received_at < (%s::timestamp AT TIME ZONE 'Europe/Amsterdam')) TO STDOUT",
 			 view, lo, hi);
-	if (copy_out(c, sql, &rr, err, errlen) != 0)
+	if (copy_out(c, "signals", sql, &rr, err, errlen) != 0)
 		goto done;
 	nrows = rr.n;
 	d->nread = nrows;
+	util_kill_point("ingest-read");
 	if (load_followup(c, cfg, &fu, &fr, &nfr, err, errlen) != 0)
 		goto done;
 

@@ -6,13 +6,17 @@
 #include "cli.h"
 #include "config.h"
 #include "hotspots.h"
+#include "import.h"
 #include "log.h"
+#include "ops.h"
+#include "purge.h"
 #include "run.h"
 #include "../geo/areas.h"
 #include "../geo/synth.h"
 #include "../geo/weights.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +136,58 @@ cmd_run(const cli_command *cmd, const parsed *p)
 		return EXIT_USAGE;
 	}
 	rc = run_nightly(&cfg);
+	/* a run that never started (no database, locked) is notified too */
+	if (!ops_notified())
+		ops_notify_run(&cfg, 0, rc, NULL);
+	config_free(&cfg);
+	return rc;
+}
+
+static int
+cmd_check(const cli_command *cmd, const parsed *p)
+{
+	const char *path = opt(cmd, p, "config");
+
+	if (!path)
+		return fprintf(stderr, "vsp check: --config FILE is required\n"), EXIT_USAGE;
+	return ops_check(path, stdout);
+}
+
+static int
+cmd_migrate(const cli_command *cmd, const parsed *p)
+{
+	const char *path = opt(cmd, p, "config");
+	config		cfg;
+	char		err[1024], dir[4096];
+	int			rc;
+
+	memset(&cfg, 0, sizeof(cfg));
+	if (path && config_load(path, &cfg, err, sizeof(err)) != 0)
+		return fprintf(stderr, "vsp migrate: %s\n", err), EXIT_USAGE;
+	if (ops_sql_dir(path ? &cfg : NULL, dir, sizeof(dir), err, sizeof(err)) != 0)
+	{
+		fprintf(stderr, "vsp migrate: %s\n", err);
+		config_free(&cfg);
+		return EXIT_USAGE;
+	}
+	rc = ops_migrate(path ? cfg.conninfo : "", dir, opt(cmd, p, "dry-run") != NULL, stdout);
+	config_free(&cfg);
+	return rc;
+}
+
+static int
+cmd_purge(const cli_command *cmd, const parsed *p)
+{
+	const char *path = opt(cmd, p, "config");
+	config		cfg;
+	char		err[1024];
+	int			rc;
+
+	if (!path)
+		return fprintf(stderr, "vsp purge: --config FILE is required\n"), EXIT_USAGE;
+	if (config_load(path, &cfg, err, sizeof(err)) != 0)
+		return fprintf(stderr, "vsp purge: %s\n", err), EXIT_USAGE;
+	rc = purge_run(&cfg, opt(cmd, p, "dry-run") != NULL, stdout);
 	config_free(&cfg);
 	return rc;
 }
@@ -169,6 +225,7 @@ cmd_synth(const cli_command *cmd, const parsed *p)
 	}
 	if ((v = opt(cmd, p, "end-date")))
 		o.end_date = v;
+	o.thin = opt(cmd, p, "thin");
 	if (opt(cmd, p, "load"))
 		o.conninfo = opt(cmd, p, "db") ? opt(cmd, p, "db") : "";
 	log_set_stage("synth");
@@ -274,6 +331,7 @@ cmd_hotspots(const cli_command *cmd, const parsed *p)
 	o.population_field = opt(cmd, p, "population");
 	o.srs = opt(cmd, p, "srs");
 	o.output = opt(cmd, p, "output");
+	o.covariates = opt(cmd, p, "covariates");
 	if (!o.input || !o.id_field || !o.value_field || !o.output)
 		return fprintf(stderr, "vsp hotspots: --input, --id, --value and --output are required\n"), EXIT_USAGE;
 	if ((v = opt(cmd, p, "weights")))
@@ -307,6 +365,79 @@ cmd_hotspots(const cli_command *cmd, const parsed *p)
 	return EXIT_OK;
 }
 
+/* vsp import KIND [options]: argv[0] = "import", argv[1] = the kind of file */
+static int
+cmd_import(const cli_command *cmd, int argc, char **argv)
+{
+	import_options o = {0};
+	import_report rep;
+	import_status st;
+	parsed		p;
+	config		cfg = {0};
+	const char *v;
+	char		err[1024];
+	int			rc, have_cfg = 0;
+
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+		return cli_print_help(stdout, cmd), EXIT_OK;
+	if (argc < 2 || import_parse_kind(argv[1], &o.kind) != 0)
+	{
+		fprintf(stderr, "vsp import: say what to import: cbs-postcode, cbs-buurten or pc6-buurt%s%s%s\n",
+				argc >= 2 ? " (not " : "", argc >= 2 ? argv[1] : "", argc >= 2 ? ")" : "");
+		return EXIT_USAGE;
+	}
+	if ((rc = parse_options(cmd, argc - 1, argv + 1, &p)) != 0)
+		return rc;
+	if (opt(cmd, &p, "help"))
+		return cli_print_help(stdout, cmd), EXIT_OK;
+	apply_verbosity(cmd, &p);
+	o.input = opt(cmd, &p, "input");
+	o.level = opt(cmd, &p, "level");
+	o.layer = opt(cmd, &p, "layer");
+	o.srs = opt(cmd, &p, "srs");
+	o.gemeente = opt(cmd, &p, "gemeente");
+	o.areas_output = opt(cmd, &p, "areas-output");
+	if ((v = opt(cmd, &p, "year")))
+	{
+		char	   *end;
+
+		o.year = (int) strtol(v, &end, 10);
+		if (!*v || *end || o.year < 1990 || o.year > 2100)
+			return fprintf(stderr, "vsp import: --year must be a year 1990..2100\n"), EXIT_USAGE;
+	}
+	if ((v = opt(cmd, &p, "config")))
+	{
+		if (config_load(v, &cfg, err, sizeof(err)) != 0)
+			return fprintf(stderr, "vsp import: %s\n", err), EXIT_USAGE;
+		have_cfg = 1;
+		o.conninfo = cfg.conninfo;
+	}
+	st = import_run(&o, &rep, err, sizeof(err));
+	if (st == IMPORT_OK)
+		import_report_print(stdout, &o, &rep);
+	else
+		fprintf(stderr, "vsp import %s: %s\n", import_kind_name(o.kind), err);
+	if (have_cfg)
+		config_free(&cfg);
+	switch (st)
+	{
+		case IMPORT_OK:
+			return EXIT_OK;
+		case IMPORT_USAGE:
+			return EXIT_USAGE;
+		case IMPORT_BADFILE:
+			return EXIT_DATAERR;
+		case IMPORT_DB:
+			return EXIT_UNAVAILABLE;
+		case IMPORT_LOCKED:
+			return EXIT_LOCKED;
+		case IMPORT_WRITE:
+			return EXIT_CANTCREAT;
+		default:
+			return EXIT_FAIL;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -314,6 +445,12 @@ main(int argc, char **argv)
 	parsed		p;
 	int			rc;
 
+	/*
+	 * A file-size limit (ulimit -f) must not kill the batch job half-way: with SIGXFSZ
+	 * ignored the write fails with EFBIG, the run reports "cannot write" (exit 73) and
+	 * removes its temporary folder, as for a full disk.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
 	if (argc < 2)
 	{
 		cli_print_usage(stderr);
@@ -339,6 +476,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "vsp: unknown command: %s (try vsp --help)\n", argv[1]);
 		return EXIT_USAGE;
 	}
+	if (strcmp(cmd->name, "import") == 0)
+		return cmd_import(cmd, argc - 1, argv + 1);
 	if ((rc = parse_options(cmd, argc - 1, argv + 1, &p)) != 0)
 		return rc;
 	if (opt(cmd, &p, "help"))
@@ -353,5 +492,11 @@ main(int argc, char **argv)
 		return cmd_synth(cmd, &p);
 	if (strcmp(cmd->name, "hotspots") == 0)
 		return cmd_hotspots(cmd, &p);
+	if (strcmp(cmd->name, "check") == 0)
+		return cmd_check(cmd, &p);
+	if (strcmp(cmd->name, "migrate") == 0)
+		return cmd_migrate(cmd, &p);
+	if (strcmp(cmd->name, "purge") == 0)
+		return cmd_purge(cmd, &p);
 	return cmd_weights(cmd, &p);
 }

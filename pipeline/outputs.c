@@ -62,10 +62,17 @@ path_join(const char *a, const char *b)
 	return p;
 }
 
+/* when the previous file was finished, for the per-file timings in the debug log */
+static double file_t0;
+
 static int
 note_file(outputs_state *st, const char *name)
 {
 	char	  **f = realloc(st->files, (st->nfiles + 1) * sizeof(char *));
+	double		now = util_now();
+
+	log_debug("wrote %s in %.3f s", name, now - file_t0);
+	file_t0 = now;
 
 	if (!f)
 		return -1;
@@ -213,7 +220,7 @@ write_maps(const outputs_run *r, outputs_state *st, const unsigned char *include
 			 "worden niet getoond. vsp %s", r->cfg->window_days, r->cfg->weights, r->cfg->fdr_q,
 			 r->cfg->disclosure_k, VSP_VERSION);
 	{
-		map_spec	m = {&a->polys, r->score->gi_bin, sup, include, isl, labels, title, sub, note};
+		map_spec	m = {&a->polys, r->score->gi_bin, sup, include, isl, labels, title, sub, note, NULL, NULL, NULL};
 		const char *ext[] = {"png", "svg", "pdf"};
 
 		for (int k = 0; k < 3; k++)
@@ -322,6 +329,7 @@ write_summary(const outputs_run *r, outputs_state *st, char *err, size_t errlen)
 				fprintf(f, "| %zu | %s | %d | %s | %s | %s |\n", k, r->areas->code[i], r->score->gi_bin[i],
 						score_quad_name(r->score->lisa_quad[i]), score_trend_name(r->score->trend[i]),
 						r->score->reasons[i] ? r->score->reasons[i] : "");
+	outputs_prevent_summary(f, r);
 	fprintf(f, "\n## Seconds per stage\n\n`%s`\n\n## Files\n\n", r->stage_seconds_json ? r->stage_seconds_json : "{}");
 	for (size_t i = 0; i < st->nfiles; i++)
 		fprintf(f, "- %s\n", st->files[i]);
@@ -335,13 +343,31 @@ write_summary(const outputs_run *r, outputs_state *st, char *err, size_t errlen)
 	return note_file(st, "summary.md");
 }
 
+/* GDAL's default handler prints "ERROR 1: ..." (with whole SQL statements) on stderr: while
+ * writing, its messages go to the debug log, a failure reaches the caller through err as one
+ * line (outputs_gdal_error). */
+static int write_files(const outputs_run *r, outputs_state *st, char *err, size_t errlen);
+
 int
 outputs_write_files(const outputs_run *r, outputs_state *st, char *err, size_t errlen)
+{
+	int			rc;
+
+	CPLPushErrorHandler(outputs_gdal_handler);
+	outputs_gdal_reset();
+	rc = write_files(r, st, err, errlen);
+	CPLPopErrorHandler();
+	return rc;
+}
+
+static int
+write_files(const outputs_run *r, outputs_state *st, char *err, size_t errlen)
 {
 	const config *cfg = r->cfg;
 	char		name[512];
 
 	memset(st, 0, sizeof(*st));
+	file_t0 = util_now();
 	GDALAllRegister();
 	if (mkdir_p(cfg->output_dir) != 0)
 		return snprintf(err, errlen, "outputs: cannot create %s: %s", cfg->output_dir, strerror(errno)), -1;
@@ -359,7 +385,8 @@ outputs_write_files(const outputs_run *r, outputs_state *st, char *err, size_t e
 	util_kill_point("outputs-mid");
 	snprintf(name, sizeof(name), "Armoedehotspots — %s", strcmp(cfg->level, "pc4") == 0 ? "PC4" :
 			 strcmp(cfg->level, "pc6") == 0 ? "PC6" : cfg->level);
-	if (write_maps(r, st, NULL, "map", name, err, errlen) != 0)
+	if (write_maps(r, st, NULL, "map", name, err, errlen) != 0 ||
+		outputs_prevent_maps(r, st, err, errlen) != 0)
 		goto fail;
 	for (size_t t = 0; t < cfg->nteams; t++)
 	{
@@ -404,6 +431,8 @@ outputs_write_files(const outputs_run *r, outputs_state *st, char *err, size_t e
 			log_warn("team %s covers no area at level %s: no team map", team->name, cfg->level);
 		free(inc);
 	}
+	if (outputs_webmaps(r, st, err, errlen) != 0)
+		goto fail;
 	if (write_summary(r, st, err, errlen) != 0)
 		goto fail;
 	return 0;
@@ -468,4 +497,23 @@ outputs_state_free(outputs_state *st)
 		free(st->files[i]);
 	free(st->files);
 	memset(st, 0, sizeof(*st));
+}
+
+/* for outputs_webmap.c */
+int
+outputs_note_file(outputs_state *st, const char *name)
+{
+	return note_file(st, name);
+}
+
+int
+outputs_team_area_mask(const outputs_run *r, const config_team *t, unsigned char *inc)
+{
+	return team_area_mask(r, t, inc);
+}
+
+void
+outputs_safe_name(const char *in, char *out, size_t len)
+{
+	safe_name(in, out, len);
 }

@@ -18,6 +18,7 @@
 #include "cases.h"
 #include "config.h"
 #include "ingest.h"
+#include "prevent.h"
 #include "score.h"
 
 typedef struct outputs_run
@@ -31,6 +32,7 @@ typedef struct outputs_run
 	const weights *w;
 	const score_result *score;
 	const char *stage_seconds_json;	/* {"ingest": 0.12, ...} so far */
+	const prevent_result *prevent;	/* the prevention view ([prevent]); NULL when off */
 } outputs_run;
 
 typedef struct outputs_state

@@ -61,6 +61,32 @@ put_num(char *buf, size_t pos, double v, const char *fmt)
 	return pos + (size_t) sprintf(buf + pos, fmt, v);
 }
 
+/* The prevention columns of area_scores (each after a tab): \N throughout when p is NULL
+ * or the area is not in the model, except the note saying why. */
+static size_t
+put_prevent(char *buf, size_t pos, const prevent_result *p, size_t i)
+{
+	const double *v[] = {p ? p->expected : NULL, p ? p->sir : NULL, p ? p->sir_lo : NULL,
+	p ? p->sir_hi : NULL, p ? p->sir_eb : NULL, p ? p->pval : NULL};
+	int			fitted = p && p->status[i] == PREVENT_FITTED;
+	char		note[128];
+
+	for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++)
+	{
+		buf[pos++] = '\t';
+		pos = put_num(buf, pos, v[k] ? v[k][i] : NAN, "%.17g");
+	}
+	buf[pos++] = '\t';
+	pos = put_text(buf, pos, fitted ? (p->flag[i] < 0 ? "t" : "f") : NULL);
+	buf[pos++] = '\t';
+	pos = put_text(buf, pos, fitted ? (p->flag[i] > 0 ? "t" : "f") : NULL);
+	buf[pos++] = '\t';
+	pos = put_text(buf, pos, fitted ? p->drivers[i] : NULL);
+	buf[pos++] = '\t';
+	pos = put_text(buf, pos, p && !fitted ? prevent_note(p, i, note, sizeof(note)) : NULL);
+	return pos;
+}
+
 int
 outputs_write_db(PGconn *c, const outputs_run *r, char *err, size_t errlen)
 {
@@ -86,7 +112,8 @@ outputs_write_db(PGconn *c, const outputs_run *r, char *err, size_t errlen)
 	if (db_copy_in_begin(c, "COPY vsp.area_scores (run_id, as_of, level, area_code, parent_code, "
 						 "households, hh_signal, hh_huur, hh_energie, hh_water, hh_zorg, hh_other, hh_multi, "
 						 "rate, eb_rate, seb_rate, gi_z, gi_p, gi_bin, lisa_i, lisa_p, lisa_quad, d_rate, d_z, "
-						 "trend, expected, priority, rank, reasons) FROM STDIN", err, errlen) != 0)
+						 "trend, expected, priority, rank, reasons, expected_model, sir, sir_lo, sir_hi, sir_eb, "
+						 "prevent_p, hidden_need, excess, drivers, prevent_note) FROM STDIN", err, errlen) != 0)
 		return -1;
 	if (!(line = malloc(cap)))
 	{
@@ -141,6 +168,7 @@ outputs_write_db(PGconn *c, const outputs_run *r, char *err, size_t errlen)
 		pos = put_num(line, pos, s->priority[i], "%.17g");
 		pos += (size_t) sprintf(line + pos, "\t%d\t", s->rank[i]);
 		pos = put_text(line, pos, s->reasons[i]);
+		pos = put_prevent(line, pos, r->prevent, i);
 		line[pos++] = '\n';
 		if (db_copy_put(c, line, pos, err, errlen) != 0)
 		{
@@ -148,7 +176,8 @@ outputs_write_db(PGconn *c, const outputs_run *r, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	if (db_copy_in_end(c, err, errlen) != 0)
+	if (db_copy_in_end(c, err, errlen) != 0 ||
+		(r->prevent && prevent_write_db(c, r->run_id, r->cfg->level, r->prevent, err, errlen) != 0))
 	{
 		free(line);
 		return -1;

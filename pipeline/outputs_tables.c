@@ -4,15 +4,62 @@
  */
 #include "outputs.h"
 #include "outputs_internal.h"
+#include "log.h"
 #include "util.h"
 
 #include <gdal/gdal.h>
 #include <gdal/ogr_srs_api.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+/*
+ * The first GDAL failure since the last outputs_gdal_reset(): after a write error the SQLite
+ * driver goes on and fails at later statements ("no such table: gpkg_geometry_columns"), so
+ * the last message hides the cause ("disk I/O error").
+ */
+static char first_failure[256];
+
+void		CPL_STDCALL
+outputs_gdal_handler(CPLErr cls, CPLErrorNum num, const char *msg)
+{
+	(void) num;
+	if (cls >= CE_Failure && !first_failure[0] && msg)
+		snprintf(first_failure, sizeof(first_failure), "%s", msg);
+	log_debug("gdal %s: %.300s", cls >= CE_Failure ? "error" : "warning", msg ? msg : "");
+}
+
+void
+outputs_gdal_reset(void)
+{
+	CPLErrorReset();
+	first_failure[0] = '\0';
+	errno = 0;
+}
+
+int
+outputs_gdal_error(const char *verb, const char *path, char *err, size_t errlen)
+{
+	int			saved = errno;
+	const char *msg = first_failure[0] ? first_failure : CPLGetLastErrorMsg(), *tail;
+	char		reason[256];
+
+	if (msg && *msg)
+	{
+		/* "sqlite3_exec(CREATE TABLE ... 2 kB of SQL ...) failed: disk I/O error" */
+		for (tail = msg; (tail = strstr(msg, "failed: ")) != NULL; msg = tail + 8)
+			;
+		snprintf(reason, sizeof(reason), "%s", msg);
+		reason[strcspn(reason, "\r\n")] = '\0';
+	}
+	else
+		snprintf(reason, sizeof(reason), "%s", saved ? strerror(saved) : "write error");
+	snprintf(err, errlen, "outputs: cannot %s %s: %s", verb, path, reason);
+	return -1;
+}
 
 int
 outputs_suppressed(const outputs_run *r, size_t i)
@@ -85,9 +132,10 @@ outputs_area_layer(GDALDatasetH ds, const char *name, OGRSpatialReferenceH srs, 
 	size_t	   *order;
 	char		lt[16];
 
+	outputs_gdal_reset();
 	l = GDALDatasetCreateLayer(ds, name, srs, srs ? wkbMultiPolygon : wkbNone, lco);
 	if (!l)
-		return snprintf(err, errlen, "outputs: cannot create layer %s: %s", name, CPLGetLastErrorMsg()), -1;
+		return outputs_gdal_error("create a layer in", GDALGetDescription(ds), err, errlen);
 	snprintf(lt, sizeof(lt), "<%d", r->cfg->disclosure_k);
 	if (add_field(l, "rank", OFTInteger) || add_field(l, "area_code", OFTString) ||
 		add_field(l, "level", OFTString) || add_field(l, "parent_code", OFTString))
@@ -100,7 +148,7 @@ outputs_area_layer(GDALDatasetH ds, const char *name, OGRSpatialReferenceH srs, 
 			goto fail;
 	if (add_field(l, "gi_bin", OFTInteger) || add_field(l, "lisa_quad", OFTString) ||
 		add_field(l, "trend", OFTString) || add_field(l, "suppressed", OFTInteger) ||
-		add_field(l, "reasons", OFTString))
+		add_field(l, "reasons", OFTString) || outputs_prevent_fields(r, l) != 0)
 		goto fail;
 
 	/* ranked by priority */
@@ -160,6 +208,7 @@ outputs_area_layer(GDALDatasetH ds, const char *name, OGRSpatialReferenceH srs, 
 		OGR_F_SetFieldString(f, fi++, score_trend_name(s->trend[i]));
 		OGR_F_SetFieldInteger(f, fi++, sup);
 		OGR_F_SetFieldString(f, fi++, s->reasons[i] ? s->reasons[i] : "");
+		fi = outputs_prevent_values(r, i, sup, text_counts, f, fi);
 		if (srs)
 		{
 			OGRGeometryH g = OGR_G_ForceToMultiPolygon(OGR_G_Clone(a->geom[i]));
@@ -170,14 +219,14 @@ outputs_area_layer(GDALDatasetH ds, const char *name, OGRSpatialReferenceH srs, 
 		{
 			OGR_F_Destroy(f);
 			free(order);
-			return snprintf(err, errlen, "outputs: cannot write %s: %s", name, CPLGetLastErrorMsg()), -1;
+			return outputs_gdal_error("write", GDALGetDescription(ds), err, errlen);
 		}
 		OGR_F_Destroy(f);
 	}
 	free(order);
 	return 0;
 fail:
-	return snprintf(err, errlen, "outputs: cannot create fields of %s: %s", name, CPLGetLastErrorMsg()), -1;
+	return outputs_gdal_error("create the fields of", GDALGetDescription(ds), err, errlen);
 }
 
 /* Create a dataset with the named driver; NULL with err. */
@@ -189,9 +238,16 @@ outputs_create(const char *driver, const char *path, char **dco, char *err, size
 
 	if (!drv)
 		return snprintf(err, errlen, "outputs: GDAL has no %s driver", driver), NULL;
+	outputs_gdal_reset();
 	ds = GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, dco);
+	if (ds && first_failure[0])
+	{
+		/* created, but not all of it: the GeoPackage driver reports a failed COMMIT and goes on */
+		GDALClose(ds);
+		ds = NULL;
+	}
 	if (!ds)
-		snprintf(err, errlen, "outputs: cannot create %s: %s", path, CPLGetLastErrorMsg());
+		outputs_gdal_error("create", path, err, errlen);
 	return ds;
 }
 
@@ -199,10 +255,10 @@ outputs_create(const char *driver, const char *path, char **dco, char *err, size
 int
 outputs_close(GDALDatasetH ds, const char *path, char *err, size_t errlen)
 {
-	CPLErrorReset();
+	outputs_gdal_reset();
 	GDALClose(ds);
 	if (CPLGetLastErrorType() >= CE_Failure)
-		return snprintf(err, errlen, "outputs: writing %s failed: %s", path, CPLGetLastErrorMsg()), -1;
+		return outputs_gdal_error("write", path, err, errlen);
 	return 0;
 }
 
@@ -288,11 +344,12 @@ outputs_household_list(const outputs_run *r, const config_team *t, const char *d
 	{
 		char	   *lco[] = {"LINEFORMAT=CRLF", "STRING_QUOTING=IF_NEEDED", NULL};
 
+		outputs_gdal_reset();
 		l = GDALDatasetCreateLayer(ds, t->name, NULL, wkbNone, strcmp(driver, "CSV") == 0 ? lco : NULL);
 	}
 	if (!l)
 	{
-		snprintf(err, errlen, "outputs: cannot create list %s", path);
+		outputs_gdal_error("create list", path, err, errlen);
 		GDALClose(ds);
 		goto done;
 	}
@@ -300,7 +357,7 @@ outputs_household_list(const outputs_run *r, const config_team *t, const char *d
 		if (add_field(l, cols[c], c == 0 || c == 2 || c == 6 || c == 10 ? OFTInteger :
 					  c == 5 || c == 9 ? OFTReal : OFTString))
 		{
-			snprintf(err, errlen, "outputs: cannot create list %s", path);
+			outputs_gdal_error("create list", path, err, errlen);
 			GDALClose(ds);
 			goto done;
 		}
@@ -331,7 +388,7 @@ outputs_household_list(const outputs_run *r, const config_team *t, const char *d
 		if (OGR_L_CreateFeature(l, f) != OGRERR_NONE)
 		{
 			OGR_F_Destroy(f);
-			snprintf(err, errlen, "outputs: cannot write list %s: %s", path, CPLGetLastErrorMsg());
+			outputs_gdal_error("write list", path, err, errlen);
 			GDALClose(ds);
 			goto done;
 		}

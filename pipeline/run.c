@@ -8,6 +8,8 @@
 #include "ingest.h"
 #include "log.h"
 #include "outputs.h"
+#include "ops.h"
+#include "prevent.h"
 #include "score.h"
 #include "util.h"
 #include "../geo/areas.h"
@@ -29,6 +31,7 @@ typedef struct run_ctx
 	areas		areas;
 	weights    *w;
 	score_result score;
+	prevent_result prevent;		/* filled only when [prevent] covariates are set */
 	outputs_state out;
 	char		seconds[1024];	/* JSON object, built as stages finish */
 	char		counts[2048];
@@ -168,6 +171,55 @@ do_score(run_ctx *x)
 	return rc;
 }
 
+/* The prevention view (prevent.h): indicators per area from ref.pc6, the model, the flags.
+ * Returns an exit status: a covariate ref.pc6 lacks is a usage error, a model that cannot
+ * be fitted (collinear indicators, too few areas) a data error. */
+static int
+do_prevent(run_ctx *x)
+{
+	const config *cfg = x->cfg;
+	char	  **names = NULL;
+	size_t		k = 0;
+	double	   *ind[PREVENT_MAX_COV];
+	prevent_options o;
+	prevent_input in = {0};
+	int			rc;
+
+	if (prevent_parse_covariates(cfg->prevent_covariates, &names, &k, x->err, sizeof(x->err)) != 0)
+		return EXIT_USAGE;
+	rc = prevent_load_indicators(x->db, (const char (*)[7]) x->ref.pc6, x->ref.n, x->areas.area_of_pc6,
+								 x->areas.n, (const char *const *) names, k, cfg->prevent_min_coverage,
+								 ind, x->err, sizeof(x->err));
+	if (rc != 0)
+	{
+		free(names);
+		return rc == -2 ? EXIT_USAGE : db_is_down(x->db) ? EXIT_UNAVAILABLE : EXIT_FAIL;
+	}
+	prevent_options_default(&o);
+	o.fdr_q = cfg->prevent_fdr;
+	o.negbin = cfg->prevent_negbin;
+	in.n = x->areas.n;
+	in.count = x->areas.hh_signal;
+	in.pop = x->areas.households;
+	in.k = k;
+	in.x = (const double *const *) ind;
+	in.names = (const char *const *) names;
+	in.codes = (const char *const *) x->areas.code;
+	rc = prevent_compute(&in, &o, &x->prevent, x->err, sizeof(x->err));
+	for (size_t j = 0; j < k; j++)
+		free(ind[j]);
+	free(names);
+	if (rc != 0)
+		return EXIT_DATAERR;
+	log_info("prevention model: %zu of %zu areas fitted, dispersion %.2f; %zu hidden need, %zu excess (q = %.2f)",
+			 x->prevent.n_fitted, x->areas.n, x->prevent.m.phi, x->prevent.n_hidden, x->prevent.n_excess,
+			 cfg->prevent_fdr);
+	if (x->prevent.n_fitted < x->areas.n)
+		log_warn("prevention model: %zu areas left out (no households or an indicator missing)",
+				 x->areas.n - x->prevent.n_fitted);
+	return EXIT_OK;
+}
+
 /* Stages up to scoring.  Returns an exit status; x->err says why on failure. */
 static int
 run_stages(run_ctx *x)
@@ -249,13 +301,23 @@ run_stages(run_ctx *x)
 	if (do_score(x) != 0)
 		return db_is_down(x->db) ? EXIT_UNAVAILABLE : EXIT_FAIL;
 	stage_done(x, "score");
+	if (cfg->prevent_covariates[0])
+	{
+		int			rc;
+
+		log_set_stage("prevent");
+		if ((rc = do_prevent(x)) != EXIT_OK)
+			return rc;
+		stage_done(x, "prevent");
+	}
 	return EXIT_OK;
 }
 
 static int
 publish(run_ctx *x)
 {
-	outputs_run o = {x->run_id, x->cfg, &x->ref, &x->in, &x->cases, &x->areas, x->w, &x->score, NULL};
+	outputs_run o = {x->run_id, x->cfg, &x->ref, &x->in, &x->cases, &x->areas, x->w, &x->score, NULL,
+	x->cfg->prevent_covariates[0] ? &x->prevent : NULL};
 	char		secs[1100];
 
 	log_set_stage("outputs");
@@ -281,6 +343,28 @@ publish(run_ctx *x)
 	return EXIT_OK;
 }
 
+/* Settings only a later stage can parse, checked before the database is touched: a usage
+ * error then costs no ingest and leaves no run behind. */
+static int
+preflight(const config *cfg, char *err, size_t errlen)
+{
+	weights_spec spec;
+	char		e[512];
+
+	if (weights_parse_spec(cfg->weights, &spec, e, sizeof(e)) != 0)
+		return snprintf(err, errlen, "%s: [weights] type: %s", cfg->path ? cfg->path : "config", e), -1;
+	if (cfg->prevent_covariates[0])
+	{
+		char	  **names;
+		size_t		k;
+
+		if (prevent_parse_covariates(cfg->prevent_covariates, &names, &k, e, sizeof(e)) != 0)
+			return snprintf(err, errlen, "%s: [prevent] covariates: %s", cfg->path ? cfg->path : "config", e), -1;
+		free(names);
+	}
+	return 0;
+}
+
 int
 run_nightly(const config *cfg)
 {
@@ -293,6 +377,11 @@ run_nightly(const config *cfg)
 	x.t0 = util_now();
 	snprintf(x.seconds, sizeof(x.seconds), "{");
 	log_set_stage("run");
+	if (preflight(cfg, x.err, sizeof(x.err)) != 0)
+	{
+		log_error("%s", x.err);
+		return EXIT_USAGE;
+	}
 	if (!(x.db = db_connect(cfg->conninfo, x.err, sizeof(x.err))))
 	{
 		log_error("%s", x.err);
@@ -342,13 +431,17 @@ run_nightly(const config *cfg)
 		printf("  signals: %zu read, %zu used, %zu quarantined\n", x.in.nread, x.in.nsig, x.in.nquar);
 		printf("  areas: %zu; outputs: %s (summary.md)\n", x.areas.n, x.out.finaldir);
 	}
+	/* [notify] command, after the lock is released; never changes rc */
+	db_close(x.db);
+	x.db = NULL;
+	ops_notify_run(cfg, x.run_id, rc, rc == EXIT_OK ? x.out.finaldir : NULL);
 	weights_free(x.w);
 	score_result_free(&x.score);
+	prevent_result_free(&x.prevent);
 	areas_free(&x.areas);
 	cases_free(&x.cases);
 	ingest_free(&x.in);
 	ingest_ref_free(&x.ref);
 	outputs_state_free(&x.out);
-	db_close(x.db);
 	return rc;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <stdio.h>
 #include <time.h>
+#include <unistd.h>
 
 int32_t
 util_days_from_civil(int y, unsigned m, unsigned d)
@@ -108,8 +109,31 @@ util_mul_size(size_t a, size_t b, size_t *out)
 void
 util_kill_point(const char *name)
 {
-	const char *at = getenv("VSP_TEST_KILL_AT");
+	const char *at = getenv("VSP_TEST_SLEEP_AT");
 
+	if (at && strcmp(at, name) == 0)
+	{
+		const char *s = getenv("VSP_TEST_SLEEP_SECONDS"), *resume = getenv("VSP_TEST_RESUME_FILE");
+		double		until = util_now() + (s && *s ? atof(s) : 30.0);
+
+		if (resume && *resume)
+		{
+			/* tell the test we are here: RESUME_FILE.at; go on early once RESUME_FILE exists */
+			char		here[4096];
+			FILE	   *f;
+
+			snprintf(here, sizeof(here), "%s.at", resume);
+			if ((f = fopen(here, "w")) != NULL)
+				fclose(f);
+		}
+		while (util_now() < until && !(resume && *resume && access(resume, F_OK) == 0))
+		{
+			struct timespec ts = {0, 20 * 1000 * 1000};
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	at = getenv("VSP_TEST_KILL_AT");
 	if (at && strcmp(at, name) == 0)
 		raise(SIGKILL);
 }

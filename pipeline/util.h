@@ -23,9 +23,16 @@ int			util_mul_size(size_t a, size_t b, size_t *out);
 
 
 
-/* Fault-injection point for the crash tests: when the environment variable VSP_TEST_KILL_AT
- * equals name, the process SIGKILLs itself here (as an operator's kill -9 or an OOM kill
- * would).  Costs one getenv per call; no effect otherwise. */
+/* Fault-injection point for the crash tests (test-only; never set in production):
+ *  - VSP_TEST_SLEEP_AT=name: wait here for VSP_TEST_SLEEP_SECONDS (default 30) seconds, so
+ *    a test can act while the run is at this point (stop the database, start a second run).
+ *    With VSP_TEST_RESUME_FILE=F the process creates F.at on arrival and goes on as soon as
+ *    F exists;
+ *  - VSP_TEST_KILL_AT=name: then SIGKILL the process here (as an operator's kill -9 or an
+ *    OOM kill would).
+ * Points: "ingest-read" (signals read, follow-up not yet), the stage ends "ingest", "cases",
+ * "areas", "weights", "score", "outputs", and "outputs-mid" (half the files written).
+ * Costs two getenv calls; no effect otherwise. */
 void		util_kill_point(const char *name);
 
 #endif

@@ -2,7 +2,8 @@
 # scripts/pg.sh — a private PostgreSQL server for the demo and the tests.
 #
 #   scripts/pg.sh start DIR   initdb into DIR/data, listen on a Unix socket in DIR only
-#                             (no TCP), create database vsp, apply sql/0*.sql in order;
+#                             (no TCP), create database vsp, apply sql/0*.sql in order
+#                             (with `bin/vsp migrate` when built, else psql);
 #                             prints shell exports (PGHOST, PGPORT, PGDATABASE, PGUSER)
 #   scripts/pg.sh stop DIR    stop the server and remove DIR
 #
@@ -42,14 +43,28 @@ start)
 		|| { cat "$dir/server.log" >&2; exit 1; }
 	export PGHOST="$dir" PGPORT=$PORT PGUSER=$user PGDATABASE=vsp
 	createdb vsp
-	psql -q -X -v ON_ERROR_STOP=1 -d vsp -c \
-		"CREATE TABLE public.vsp_schema_version (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())" >/dev/null
-	for f in "$here"/sql/0*.sql; do
-		v=$(basename "$f" .sql)
-		psql -q -X -v ON_ERROR_STOP=1 -1 -d vsp -f "$f" \
-			-c "INSERT INTO public.vsp_schema_version(version) VALUES ('$v')" >/dev/null \
-			|| { echo "pg.sh: migration $v failed" >&2; exit 1; }
-	done
+	# migrations: `vsp migrate` when bin/vsp has it (the same code production uses), else
+	# psql; either way each migration and its version row commit together, and applied
+	# ones are skipped, so the psql loop can finish what a failed vsp migrate left
+	migrated=0
+	if [ -x "$here/bin/vsp" ] && "$here/bin/vsp" migrate --help >/dev/null 2>&1; then
+		if VSP_SQL_DIR="$here/sql" "$here/bin/vsp" migrate --quiet >/dev/null; then
+			migrated=1
+		else
+			echo "pg.sh: vsp migrate failed; applying the migrations with psql" >&2
+		fi
+	fi
+	if [ "$migrated" = 0 ]; then
+		psql -q -X -v ON_ERROR_STOP=1 -d vsp -c \
+			"CREATE TABLE IF NOT EXISTS public.vsp_schema_version (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())" >/dev/null 2>&1
+		for f in "$here"/sql/0*.sql; do
+			v=$(basename "$f" .sql)
+			[ -n "$(psql -X -A -t -d vsp -c "SELECT 1 FROM public.vsp_schema_version WHERE version = '$v'")" ] && continue
+			psql -q -X -v ON_ERROR_STOP=1 -1 -d vsp -f "$f" \
+				-c "INSERT INTO public.vsp_schema_version(version) VALUES ('$v')" >/dev/null \
+				|| { echo "pg.sh: migration $v failed" >&2; exit 1; }
+		done
+	fi
 	echo "export PGHOST='$dir' PGPORT=$PORT PGUSER='$user' PGDATABASE=vsp"
 	;;
 stop)

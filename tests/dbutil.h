@@ -14,7 +14,13 @@ test_db(void)
 	PGconn	   *c = PQconnectdb("");
 
 	if (PQstatus(c) != CONNECTION_OK)
-		fail_msg("no test database (run through make test): %s", PQerrorMessage(c));
+	{
+		char		msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", PQerrorMessage(c));
+		PQfinish(c);
+		fail_msg("no test database (run through make test): %s", msg);
+	}
 	return c;
 }
 

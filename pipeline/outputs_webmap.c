@@ -1,0 +1,231 @@
+/*
+ * pipeline/outputs_webmap.c — the browser maps of a run: map.html (every area) and
+ * map-<team>.html (a team's areas), each one self-contained file (geo/webmap.h).
+ *
+ * What goes into the page follows the area list's disclosure rule exactly: a count below
+ * the threshold k, and every household count of a suppressed area, is written as the
+ * text "<k" (the number itself never reaches the file); the rates of a suppressed area
+ * are left out.  No household-level data is used at all.
+ *
+ * The page needs Leaflet and the template from the web folder (geo/webmap.h).  When they
+ * are not installed the run logs a warning and writes no map.html: the browser map is an
+ * optional output and must not stop the nightly lists.  Any other failure (memory, disk)
+ * fails the run like every other output.
+ */
+#include "outputs.h"
+#include "outputs_internal.h"
+#include "log.h"
+#include "../geo/webmap.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct props_ctx
+{
+	const outputs_run *r;
+	char		lt[16];			/* "<k" */
+} props_ctx;
+
+/* A count as the area list shows it: the number, "<k", or null when unknown. */
+static void
+put_count(FILE *f, const props_ctx *c, const char *key, double v, int is_households, int sup)
+{
+	int			k = c->r->cfg->disclosure_k;
+
+	fprintf(f, ",\"%s\":", key);
+	if (isnan(v))
+		fputs("null", f);
+	else if ((v < k && (!is_households || sup)) || (sup && !is_households))
+		webmap_json_string(f, c->lt);
+	else
+		fprintf(f, "\"%.0f\"", v);
+}
+
+static int
+area_props(FILE *f, size_t i, void *vctx)
+{
+	const props_ctx *c = vctx;
+	const outputs_run *r = c->r;
+	const areas *a = r->areas;
+	const score_result *s = r->score;
+	int			sup = outputs_suppressed(r, i);
+	static const char *const partner[] = {"huur", "energie", "water", "zorg"};
+
+	fputs("{\"id\":", f);
+	webmap_json_string(f, a->code[i]);
+	fputs(",\"par\":", f);
+	webmap_json_string(f, a->parent ? a->parent[i] : NULL);
+	fprintf(f, ",\"rank\":%d,\"bin\":%d,\"sup\":%d,\"isl\":%d", s->rank[i], s->gi_bin[i], sup,
+			s->island[i] ? 1 : 0);
+	put_count(f, c, "hh", a->households[i], 1, sup);
+	put_count(f, c, "sig", a->hh_signal[i], 0, sup);
+	for (int p = 0; p < 4; p++)
+		put_count(f, c, partner[p], a->hh_partner[p][i], 0, sup);
+	put_count(f, c, "other", a->hh_other[i], 0, sup);
+	put_count(f, c, "multi", a->hh_multi[i], 0, sup);
+	/* rates would reveal a small area: left out when suppressed, as in the area list */
+	fputs(",\"rate\":", f);
+	webmap_json_number(f, sup ? NAN : s->rate[i], 1);
+	fputs(",\"eb\":", f);
+	webmap_json_number(f, sup ? NAN : s->eb_rate[i], 1);
+	fputs(",\"d_rate\":", f);
+	webmap_json_number(f, sup ? NAN : s->d_rate[i], 1);
+	fputs(",\"z\":", f);
+	webmap_json_number(f, s->gi_z[i], 2);
+	fputs(",\"p\":", f);
+	webmap_json_number(f, s->gi_p[i], 4);
+	fputs(",\"quad\":", f);
+	webmap_json_string(f, score_quad_name(s->lisa_quad[i]));
+	fputs(",\"lisa_p\":", f);
+	webmap_json_number(f, s->lisa_p[i], 3);
+	fputs(",\"trend\":", f);
+	webmap_json_string(f, score_trend_name(s->trend[i]));
+	fputs(",\"why\":", f);
+	webmap_json_string(f, s->reasons[i] ? s->reasons[i] : "");
+	putc('}', f);
+	return ferror(f) ? -1 : 0;
+}
+
+static const char *
+level_label(const char *level)
+{
+	return strcmp(level, "pc4") == 0 ? "PC4" : strcmp(level, "pc6") == 0 ? "PC6" : level;
+}
+
+/* data.meta for one page; caller frees.  NULL when memory runs out. */
+static char *
+meta_json(const outputs_run *r, const char *title, const char *subtitle, const char *team,
+		  size_t nareas)
+{
+	const config *cfg = r->cfg;
+	char	   *buf = NULL, note[1024];
+	size_t		len = 0;
+	FILE	   *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	snprintf(note, sizeof(note),
+			 "Bron: vroegsignalen (venster %d dagen) en CBS huishoudens per postcode (CC BY 4.0). "
+			 "Methode: empirisch-Bayes-gladgestreken aandelen huishoudens met een signaal, "
+			 "Getis-Ord Gi* met %s-buren%s. Gebieden met minder dan %d huishoudens (met signaal) "
+			 "hebben een gestippelde rand; hun aantallen staan er als \"<%d\" en hun aandelen "
+			 "ontbreken. Grenzen vereenvoudigd voor de browser (%g m). vsp %s",
+			 cfg->window_days, cfg->weights,
+			 cfg->fdr_q > 0 ? ", FDR-gecorrigeerd" : "", cfg->disclosure_k, cfg->disclosure_k,
+			 cfg->webmap_simplify, VSP_VERSION);
+	fputs("{\"title\":", f);
+	webmap_json_string(f, title);
+	fputs(",\"subtitle\":", f);
+	webmap_json_string(f, subtitle);
+	fputs(",\"as_of\":", f);
+	webmap_json_string(f, cfg->as_of);
+	fputs(",\"level\":", f);
+	webmap_json_string(f, level_label(cfg->level));
+	fprintf(f, ",\"k\":%d,\"n\":%zu,\"n_run\":%zu,\"team\":", cfg->disclosure_k, nareas, r->areas->n);
+	webmap_json_string(f, team);
+	fputs(",\"note\":", f);
+	webmap_json_string(f, note);
+	fputs(",\"attribution\":", f);
+	webmap_json_string(f, cfg->basemap_attribution);
+	putc('}', f);
+	if (fclose(f) != 0)
+	{
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* One page: dir/name with the areas in include (NULL = all). */
+static int
+write_page(const outputs_run *r, outputs_state *st, const webmap_topo *topo, const char *webdir,
+		   const unsigned char *include, const char *name, const char *title, const char *team,
+		   char *err, size_t errlen)
+{
+	props_ctx	ctx = {r, ""};
+	char		sub[256], path[PATH_MAX];
+	char	   *meta;
+	size_t		nareas = 0;
+	webmap_page pg;
+	int			rc;
+
+	for (size_t i = 0; i < r->areas->n; i++)
+		nareas += !include || include[i];
+	snprintf(ctx.lt, sizeof(ctx.lt), "<%d", r->cfg->disclosure_k);
+	snprintf(sub, sizeof(sub), "peildatum %s · niveau %s · Getis-Ord Gi* (%s)%s", r->cfg->as_of,
+			 level_label(r->cfg->level), r->cfg->weights, r->cfg->fdr_q > 0 ? ", FDR-gecorrigeerd" : "");
+	if (!(meta = meta_json(r, title, sub, team, nareas)))
+		return snprintf(err, errlen, "outputs: out of memory"), -1;
+	pg.topo = topo;
+	pg.include = include;
+	pg.title = title;
+	pg.subtitle = sub;
+	pg.basemap = r->cfg->basemap;
+	pg.meta_json = meta;
+	pg.props = area_props;
+	pg.ctx = &ctx;
+	snprintf(path, sizeof(path), "%s/%s", st->tmpdir, name);
+	rc = webmap_write(&pg, webdir, path, err, errlen);
+	free(meta);
+	if (rc != 0)
+	{
+		remove(path);
+		return -1;
+	}
+	return outputs_note_file(st, name);
+}
+
+int
+outputs_webmaps(const outputs_run *r, outputs_state *st, char *err, size_t errlen)
+{
+	const config *cfg = r->cfg;
+	const areas *a = r->areas;
+	char		webdir[PATH_MAX], why[512], title[256];
+	webmap_topo topo;
+	unsigned char *inc = NULL;
+	int			rc = -1;
+
+	if (webmap_web_dir(webdir, sizeof(webdir), why, sizeof(why)) != 0)
+	{
+		log_warn("no browser map (map.html): %s", why);
+		return 0;
+	}
+	if (webmap_topo_build(a->geom, a->n, a->polys.cx, a->polys.cy, cfg->working_crs,
+						  cfg->snap > 0 ? cfg->snap : 0.01, cfg->webmap_simplify, &topo, err, errlen) != 0)
+		goto done;
+	log_info("browser map: %zu areas, %zu arcs, %zu of %zu vertices kept (tolerance %g m)",
+			 a->n, topo.narcs, topo.npts_out, topo.npts_in, cfg->webmap_simplify);
+	for (size_t i = 0; i < a->n; i++)
+		if (topo.poly_off[i] == topo.poly_off[i + 1])
+			log_warn("browser map: area %s vanishes at the snap grid of %g m: not drawn", a->code[i],
+					 cfg->snap);
+	snprintf(title, sizeof(title), "Armoedehotspots — %s", level_label(cfg->level));
+	if (write_page(r, st, &topo, webdir, NULL, "map.html", title, NULL, err, errlen) != 0)
+		goto done;
+	if (!(inc = malloc(a->n ? a->n : 1)))
+	{
+		snprintf(err, errlen, "outputs: out of memory");
+		goto done;
+	}
+	for (size_t t = 0; t < cfg->nteams; t++)
+	{
+		const config_team *team = &cfg->teams[t];
+		char		safe[128], name[160];
+
+		if (!outputs_team_area_mask(r, team, inc))
+			continue;			/* outputs.c has said so already */
+		outputs_safe_name(team->name, safe, sizeof(safe));
+		snprintf(name, sizeof(name), "map-%s.html", safe);
+		snprintf(title, sizeof(title), "Armoedehotspots — team %s", team->name);
+		if (write_page(r, st, &topo, webdir, inc, name, title, team->name, err, errlen) != 0)
+			goto done;
+	}
+	rc = 0;
+done:
+	free(inc);
+	webmap_topo_free(&topo);
+	return rc;
+}
