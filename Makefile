@@ -18,7 +18,7 @@ LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(patsubst tests/%.c,$(BIN)/%,$(TEST_SRC))
 
-.PHONY: all deps demo test clean bench install fuzz sanitize valgrind tests
+.PHONY: all deps demo test test-deps tests clean bench install fuzz sanitize valgrind tests
 all: bin/vsp build/vsp.1
 
 $(BUILD)/%.o: %.c $(wildcard pipeline/*.h geo/*.h)
@@ -39,7 +39,12 @@ tests: $(TEST_BIN)
 deps:
 	@scripts/deps.sh
 
-test: bin/vsp $(TEST_BIN)
+# the tests also need R spdep, PostGIS, Chromium, man-db and systemd-analyze: installed when missing
+test-deps:
+	@VSP_DEPS_EXTRA=1 scripts/deps.sh
+
+test: test-deps
+	@$(MAKE) --no-print-directory bin/vsp tests
 	@scripts/run-tests.sh $(TEST_BIN)
 
 demo: deps
