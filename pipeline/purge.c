@@ -8,12 +8,18 @@
  * signaal_id, datum_afgesloten.
  */
 #include "purge.h"
+#include "util.h"
 #include "cli.h"
 #include "db.h"
 #include "log.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <ftw.h>
+#include <errno.h>
+#include <dirent.h>
 
 typedef struct purge_ctx
 {
@@ -138,6 +144,70 @@ done:
 	return rc;
 }
 
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void) sb;
+	(void) flag;
+	(void) ftw;
+	return remove(path);
+}
+
+/*
+ * Output folders OUT/<YYYY-MM-DD>/ hold the household lists (addresses): they go after the
+ * outreach term, like vsp.outreach.  The folder `latest` points at is always kept.  Returns
+ * the number of folders deleted (or that would be), -1 when one cannot be removed.
+ */
+static long
+purge_outputs(const config *cfg, int dry_run, FILE *out)
+{
+	DIR		   *d = opendir(cfg->output_dir);
+	struct dirent *e;
+	char		latest[64] = "", path[4096];
+	int32_t		today, day;
+	long		n = 0, failed = 0;
+	ssize_t		len;
+	int			y;
+	unsigned	m, dd;
+
+	if (!d)
+		return 0;				/* no outputs yet */
+	snprintf(path, sizeof(path), "%s/latest", cfg->output_dir);
+	if ((len = readlink(path, latest, sizeof(latest) - 1)) > 0)
+		latest[len] = '\0';
+	if (util_parse_date(cfg->as_of, &today) != 0)
+	{
+		closedir(d);
+		return -1;
+	}
+	/* the cut-off: the same day, ret_outreach_months calendar months back */
+	util_civil_from_days(today, &y, &m, &dd);
+	{
+		int			months = y * 12 + (int) m - 1 - cfg->ret_outreach_months;
+
+		today = util_days_from_civil(months / 12, (unsigned) (months % 12) + 1, dd > 28 ? 28 : dd);
+	}
+	while ((e = readdir(d)) != NULL)
+	{
+		if (strlen(e->d_name) != 10 || util_parse_date(e->d_name, &day) != 0 || day >= today ||
+			strcmp(e->d_name, latest) == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", cfg->output_dir, e->d_name);
+		if (!dry_run && nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		{
+			log_error("cannot remove output folder %s: %s", path, strerror(errno));
+			failed++;
+			continue;
+		}
+		n++;
+	}
+	closedir(d);
+	fprintf(out, "  output folders (household lists) older than %d months in %s: %ld\n",
+			cfg->ret_outreach_months, cfg->output_dir, n);
+	log_info("%s %ld output folders", dry_run ? "would delete" : "deleted", n);
+	return failed ? -1 : n;
+}
+
 int
 purge_run(const config *cfg, int dry_run, FILE *out)
 {
@@ -178,6 +248,12 @@ purge_run(const config *cfg, int dry_run, FILE *out)
 		fprintf(out, "vsp purge: failed, nothing deleted\n");
 		db_close(x.c);
 		return rc;
+	}
+	if (purge_outputs(cfg, dry_run, out) < 0)
+	{
+		fprintf(out, "vsp purge: database purged, but an output folder could not be removed\n");
+		db_close(x.c);
+		return EXIT_CANTCREAT;
 	}
 	if (!cfg->purge_source)
 		fprintf(out, "(source tables not purged: [retention] purge_source = false)\n");

@@ -71,6 +71,8 @@ conninfo =
 [areas]
 source = $t/unused.gpkg
 id_field = pc4
+[run]
+output_dir = $t/out
 [privacy]
 key_secret = test-only
 EOF
@@ -135,4 +137,24 @@ done
 rc=0
 "$VSP" purge --config "$t/src.ini" > /dev/null 2>&1 || rc=$?
 [ "$rc" = 75 ] || fail "purge while locked exited $rc, expected 75"
+kill $locker 2>/dev/null || true
+wait $locker 2>/dev/null || true
+# its backend sleeps on without the client: end it
+q -c "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted" > /dev/null
+for _ in $(seq 1 100); do	# the server drops the lock when the locker's backend has gone
+	[ "$(q -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" = 0 ] && break
+	sleep 0.05
+done
+
+# ---- output folders (household lists) past the outreach term go too; latest's folder stays
+mkdir -p "$t/out/2020-01-01" "$t/out/2019-05-05" "$t/out/$(date +%Y-%m-%d)" "$t/out/notes"
+touch "$t/out/2020-01-01/households-Noord.csv" "$t/out/2019-05-05/areas-pc4.csv"
+ln -sfn 2019-05-05 "$t/out/latest"
+"$VSP" purge --config "$t/base.ini" --dry-run > "$t/dirs.out" 2> "$t/dirs.log" || { cat "$t/dirs.out" "$t/dirs.log"; fail "dry run with folders"; }
+grep -q "output folders .*: 1$" "$t/dirs.out" || { cat "$t/dirs.out"; fail "dry run should count 1 old folder"; }
+[ -d "$t/out/2020-01-01" ] || fail "dry run removed a folder"
+"$VSP" purge --config "$t/base.ini" > "$t/dirs.out" 2>/dev/null || fail "purge with folders"
+[ ! -e "$t/out/2020-01-01" ] || fail "old output folder kept"
+[ -d "$t/out/2019-05-05" ] && [ -d "$t/out/$(date +%Y-%m-%d)" ] && [ -d "$t/out/notes" ] ||
+	fail "purge removed the latest, a recent or a foreign folder"
 echo "purge ok"
