@@ -8,6 +8,7 @@
 #include "log.h"
 #include "util.h"
 
+#include <ini.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,8 +95,9 @@ counts_json(const import_report *rep, char *out, size_t outlen)
 	int			first = 1;
 
 	n += snprintf(out + n, outlen - n, "{\"read\": %zu, \"loaded\": %zu, \"rejected\": %zu, \"skipped\": %zu, "
-				  "\"suppressed\": %zu, \"repaired\": %zu, \"rejects\": {", rep->read, rep->loaded,
-				  rep->rejected, rep->skipped, rep->suppressed, rep->repaired);
+				  "\"suppressed\": %zu, \"repaired\": %zu, \"pc6_codes\": %zu, \"pc6_spanning\": %zu, "
+				  "\"addresses_kept\": %zu, \"rejects\": {", rep->read, rep->loaded, rep->rejected, rep->skipped,
+				  rep->suppressed, rep->repaired, rep->pc6_codes, rep->pc6_spanning, rep->addresses_kept);
 	for (int r = 0; r < IMPORT_R_N && n < outlen; r++)
 		if (rep->by_reason[r])
 		{
@@ -157,10 +159,45 @@ check_options(import_ctx *x)
 	if (o->kind == IMPORT_CBS_BUURTEN && o->level && strcmp(o->level, "gemeente") != 0 &&
 		strcmp(o->level, "wijk") != 0 && strcmp(o->level, "buurt") != 0)
 		return import_fail(x, IMPORT_USAGE, "cbs-buurten: --level must be gemeente, wijk or buurt");
-	if (o->kind == IMPORT_PC6_BUURT && o->level)
-		return import_fail(x, IMPORT_USAGE, "pc6-buurt takes no --level");
+	if (o->kind == IMPORT_PC6_BUURT && (o->level || o->layer || o->srs || o->areas_output))
+		return import_fail(x, IMPORT_USAGE, "pc6-buurt reads a CSV and writes no area layer: "
+						   "leave out --level, --layer, --srs and --areas-output");
 	if (o->level)
 		snprintf(x->level, sizeof(x->level), "%s", o->level);
+	return 0;
+}
+
+typedef struct conninfo_ctx
+{
+	char	   *out;
+	size_t		outlen;
+} conninfo_ctx;
+
+static int
+conninfo_cb(void *user, const char *section, const char *name, const char *value)
+{
+	conninfo_ctx *c = user;
+
+	if (strcmp(section, "database") == 0 && strcmp(name, "conninfo") == 0)
+		snprintf(c->out, c->outlen, "%s", value);
+	return 1;
+}
+
+int
+import_read_conninfo(const char *path, char *out, size_t outlen, char *err, size_t errlen)
+{
+	conninfo_ctx c = {out, outlen};
+	int			rc;
+
+	out[0] = '\0';
+	rc = ini_parse(path, conninfo_cb, &c);
+	if (rc < 0)
+		return snprintf(err, errlen, "%s: cannot open config", path), -1;
+	if (rc > 0)
+		return snprintf(err, errlen, "%s:%d: syntax error", path, rc), -1;
+	if (strstr(out, "password"))
+		return snprintf(err, errlen, "%s: [database] conninfo must not hold a password (use .pgpass or PGSERVICE)",
+						path), -1;
 	return 0;
 }
 
@@ -190,9 +227,11 @@ import_run(const import_options *o, import_report *rep, char *err, size_t errlen
 	{
 		if (lock < 0)
 			import_fail(&x, db_is_down(x.db) ? IMPORT_DB : IMPORT_FAIL, "%s", e);
-		else
+		else if (holder > 0)
 			import_fail(&x, IMPORT_LOCKED, "run %lld is in progress: import the reference after it",
 						(long long) holder);
+		else
+			import_fail(&x, IMPORT_LOCKED, "another vsp run or import holds the run lock: try again after it");
 		db_close(x.db);
 		return x.status;
 	}
@@ -206,6 +245,8 @@ import_run(const import_options *o, import_report *rep, char *err, size_t errlen
 	else
 		rc = import_pc6_buurt(&x);
 	rep->year = x.year;
+	if (rc == 0)
+		rc = import_gpkg_finish(&x);
 	if (rc == 0)
 		rc = write_log(&x);
 	/* the database first: a layer committed without its statistics would be worse than

@@ -103,6 +103,10 @@ const char *import_kind_name(import_kind kind);
 const char *import_reason_code(import_reason r);	/* "postcode_malformed" */
 const char *import_reason_text(import_reason r);	/* "malformed postcode" */
 
+/* [database] conninfo of the config file path, the only key an import needs (other sections
+ * are not read, so an administrative config may hold just that).  0, or -1 with a message
+ * (unreadable file, syntax error, a password in the conninfo).  No key gives "". */
+int			import_read_conninfo(const char *path, char *out, size_t outlen, char *err, size_t errlen);
 /* Run one import.  rep is zeroed and filled (also on failure, as far as it got).
  * IMPORT_OK, or another status with a one-line message in err. */
 import_status import_run(const import_options *o, import_report *rep, char *err, size_t errlen);

@@ -64,7 +64,7 @@ read_level(import_ctx *x, const level_spec *sp, import_src *s, int k)
 	finw = import_field(s->lyr, f_inw);
 	fwater = import_field(s->lyr, f_water);
 	if (fhh < 0)
-		log_warn("layer %s has no %s: households unknown (runs at level %s then sum ref.pc6)",
+		log_warn("layer %s has no %s: households left NULL (runs at level %s sum ref.pc6: [areas] households = reference)",
 				 OGR_L_GetName(s->lyr), f_hh[0], sp->level);
 	/* the columns of the target: the key, its parents (wijk of a buurt, gemeente of both), figures */
 	snprintf(sql, sizeof(sql), "CREATE TEMP TABLE imp_%s (%s text PRIMARY KEY, name text, %s%s"

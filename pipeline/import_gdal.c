@@ -27,6 +27,7 @@ struct import_gpkg
 	GDALDatasetH ds;
 	OGRLayerH	lyr[IMPORT_MAX_LAYERS];
 	char		name[IMPORT_MAX_LAYERS][16];
+	long long	old_fid[IMPORT_MAX_LAYERS];	/* features up to this fid were there before */
 	int			n;
 	int			in_tx, created;
 	char		path[1024];
@@ -112,6 +113,9 @@ import_layer_open(import_ctx *x, GDALDatasetH ds, const char *const *names, cons
 		return import_fail(x, IMPORT_BADFILE, "%s has no %s layer %s (its layers: %s)", x->o->input, what,
 						   x->o->layer && x->o->layer[0] ? x->o->layer : names[0], list[0] ? list : "none");
 	ln = OGR_L_GetName(s->lyr);
+	if (OGR_FD_GetGeomFieldCount(OGR_L_GetLayerDefn(s->lyr)) == 0)
+		return import_fail(x, IMPORT_BADFILE, "layer %s of %s has no geometry: a table, not the CBS %s layer",
+						   ln, x->o->input, what);
 	if (!(s->rd = rd_new()))
 		return import_fail(x, IMPORT_FAIL, "PROJ does not know EPSG:28992 (is proj-data installed?)");
 	if (x->o->srs && x->o->srs[0])
@@ -427,12 +431,23 @@ import_gpkg_open(import_ctx *x, const char *const *names, int n)
 	g->in_tx = 1;
 	for (int k = 0; k < g->n; k++)
 	{
+		OGRLayerH	r;
+		OGRFeatureH f;
+
 		if (x->gm[0])
 			snprintf(sql, sizeof(sql), "DELETE FROM \"%s\" WHERE gemeente_code = '%s'", g->name[k], x->gm);
 		else
 			snprintf(sql, sizeof(sql), "DELETE FROM \"%s\"", g->name[k]);
 		if (gpkg_exec(x, sql) != 0)
 			return -1;
+		snprintf(sql, sizeof(sql), "SELECT coalesce(max(fid), 0) FROM \"%s\"", g->name[k]);
+		if (!(r = GDALDatasetExecuteSQL(g->ds, sql, NULL, NULL)))
+			return import_fail(x, IMPORT_WRITE, "%s: cannot read layer %s", g->path, g->name[k]);
+		f = OGR_L_GetNextFeature(r);
+		g->old_fid[k] = f ? OGR_F_GetFieldAsInteger64(f, 0) : 0;
+		if (f)
+			OGR_F_Destroy(f);
+		GDALDatasetReleaseResultSet(g->ds, r);
 	}
 	return 0;
 }
@@ -444,15 +459,6 @@ import_gpkg_put(import_ctx *x, int k, const import_area *a, OGRGeometryH geom)
 	OGRFeatureH f;
 	OGRErr		e;
 
-	if (x->gm[0])
-	{
-		char		sql[128];
-
-		/* codes are validated ([0-9A-Z] only), so they can stand in the statement */
-		snprintf(sql, sizeof(sql), "DELETE FROM \"%s\" WHERE code = '%s'", g->name[k], a->code);
-		if (gpkg_exec(x, sql) != 0)
-			return -1;
-	}
 	if (!(f = OGR_F_Create(OGR_L_GetLayerDefn(g->lyr[k]))))
 		return import_fail(x, IMPORT_FAIL, "out of memory");
 	OGR_F_SetFieldString(f, 0, a->code);
@@ -481,6 +487,25 @@ import_gpkg_put(import_ctx *x, int k, const import_area *a, OGRGeometryH geom)
 	{
 		x->rep->layer_features[k]++;
 		x->rep->layer_households[k] += !isnan(a->households);
+	}
+	return 0;
+}
+
+int
+import_gpkg_finish(import_ctx *x)
+{
+	import_gpkg *g = x->gpkg;
+
+	/* a gemeente-scoped import replaces older features with the same code (written before
+	 * the postcode's gemeente was known, or under another gemeente) */
+	for (int k = 0; g && x->gm[0] && g->in_tx && k < g->n; k++)
+	{
+		char		sql[256];
+
+		snprintf(sql, sizeof(sql), "DELETE FROM \"%s\" WHERE fid <= %lld AND code IN "
+				 "(SELECT code FROM \"%s\" WHERE fid > %lld)", g->name[k], g->old_fid[k], g->name[k], g->old_fid[k]);
+		if (gpkg_exec(x, sql) != 0)
+			return -1;
 	}
 	return 0;
 }

@@ -144,8 +144,10 @@ typedef struct import_gpkg import_gpkg;
  * set; import_gpkg_abort() on every failure path after this. */
 int			import_gpkg_open(import_ctx *x, const char *const *names, int n);
 /* Add one area to layer k (index into names[]).  In a gemeente-scoped import an earlier
- * feature with the same code is replaced. */
+ * feature with the same code is replaced (at commit). */
 int			import_gpkg_put(import_ctx *x, int k, const import_area *a, OGRGeometryH g);
+/* Last writes before the database commits (fails like import_gpkg_put), then the commit. */
+int			import_gpkg_finish(import_ctx *x);
 int			import_gpkg_commit(import_ctx *x);
 void		import_gpkg_abort(import_ctx *x);	/* rolls back; no-op when nothing is open */
 

@@ -248,12 +248,13 @@ cmp_row(const void *a, const void *b)
 	return x->line < y->line ? -1 : x->line > y->line;
 }
 
-static const buurt_entry *sort_bu;
-
+/* qsort_r comparator: buurt indices by code (strcmp: the C collation) */
 static int
-cmp_bu_idx(const void *a, const void *b)
+cmp_bu_idx(const void *a, const void *b, void *arg)
 {
-	return strcmp(sort_bu[*(const uint32_t *) a].bu, sort_bu[*(const uint32_t *) b].bu);
+	const buurt_entry *bu = arg;
+
+	return strcmp(bu[*(const uint32_t *) a].bu, bu[*(const uint32_t *) b].bu);
 }
 
 static void
@@ -330,8 +331,7 @@ derive_map(import_ctx *x, addr_table *t, import_copy *cp)
 		return import_fail(x, IMPORT_FAIL, "out of memory");
 	for (uint32_t i = 0; i < t->nbu; i++)
 		order[i] = i;
-	sort_bu = t->bu;
-	qsort(order, t->nbu, sizeof(uint32_t), cmp_bu_idx);
+	qsort_r(order, t->nbu, sizeof(uint32_t), cmp_bu_idx, t->bu);
 	for (uint32_t i = 0; i < t->nbu; i++)
 		t->bu[order[i]].rank = i;
 	free(order);

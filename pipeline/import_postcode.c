@@ -58,7 +58,7 @@ static int
 load_gemeenten(import_ctx *x, int pc6, gm_map *m)
 {
 	const char *sql = pc6 ?
-		"SELECT pc6, gemeente_code FROM ref.pc6 WHERE gemeente_code IS NOT NULL ORDER BY 1 COLLATE \"C\"" :
+		"SELECT pc6, gemeente_code FROM ref.pc6 WHERE gemeente_code IS NOT NULL ORDER BY pc6 COLLATE \"C\"" :
 		"SELECT DISTINCT ON (pc4) pc4, gemeente_code FROM (SELECT pc4, gemeente_code, count(*) AS n "
 		"FROM ref.pc6 WHERE gemeente_code IS NOT NULL GROUP BY 1, 2) s "
 		"ORDER BY pc4, n DESC, gemeente_code COLLATE \"C\"";

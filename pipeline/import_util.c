@@ -196,7 +196,7 @@ import_copy_number(import_ctx *x, import_copy *c, double v, int last)
 
 	if (isnan(v))
 		return import_copy_field(x, c, NULL, last);
-	if (v == (double) (long long) v && fabs(v) < 1e15)
+	if (fabs(v) < 1e15 && v == (double) (long long) v)
 		snprintf(b, sizeof(b), "%lld", (long long) v);
 	else
 		snprintf(b, sizeof(b), "%.10g", v);
@@ -289,12 +289,12 @@ column_list(const char *cols, const char *alias, int set, char *out, size_t outl
 
 	snprintf(copy, sizeof(copy), "%s", cols);
 	out[0] = '\0';
-	for (char *c = strtok_r(copy, ", ", &save); c; c = strtok_r(NULL, ", ", &save))
+	for (char *c = strtok_r(copy, ", ", &save); c && n < outlen; c = strtok_r(NULL, ", ", &save))
 	{
 		if (set)
-			n += snprintf(out + n, n < outlen ? outlen - n : 0, "%s%s = %s.%s", n ? ", " : "", c, alias, c);
+			n += snprintf(out + n, outlen - n, "%s%s = %s.%s", n ? ", " : "", c, alias, c);
 		else
-			n += snprintf(out + n, n < outlen ? outlen - n : 0, "%s%s.%s", n ? ", " : "", alias, c);
+			n += snprintf(out + n, outlen - n, "%s%s.%s", n ? ", " : "", alias, c);
 	}
 }
 

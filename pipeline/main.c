@@ -373,10 +373,9 @@ cmd_import(const cli_command *cmd, int argc, char **argv)
 	import_report rep;
 	import_status st;
 	parsed		p;
-	config		cfg = {0};
 	const char *v;
-	char		err[1024];
-	int			rc, have_cfg = 0;
+	char		err[1024], conninfo[1024];
+	int			rc;
 
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
 		return cli_print_help(stdout, cmd), EXIT_OK;
@@ -407,18 +406,15 @@ cmd_import(const cli_command *cmd, int argc, char **argv)
 	}
 	if ((v = opt(cmd, &p, "config")))
 	{
-		if (config_load(v, &cfg, err, sizeof(err)) != 0)
+		if (import_read_conninfo(v, conninfo, sizeof(conninfo), err, sizeof(err)) != 0)
 			return fprintf(stderr, "vsp import: %s\n", err), EXIT_USAGE;
-		have_cfg = 1;
-		o.conninfo = cfg.conninfo;
+		o.conninfo = conninfo;
 	}
 	st = import_run(&o, &rep, err, sizeof(err));
 	if (st == IMPORT_OK)
 		import_report_print(stdout, &o, &rep);
 	else
 		fprintf(stderr, "vsp import %s: %s\n", import_kind_name(o.kind), err);
-	if (have_cfg)
-		config_free(&cfg);
 	switch (st)
 	{
 		case IMPORT_OK:
