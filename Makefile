@@ -1,5 +1,5 @@
 # vsp — build, test, demo.  See README.md.
-PKGS     := gdal proj libpq cairo inih libcrypto gsl
+PKGS     := gdal proj libpq cairo inih libcrypto gsl zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CC       ?= gcc
@@ -56,16 +56,28 @@ clean:
 
 # AddressSanitizer + UndefinedBehaviorSanitizer (errors are fatal) over the whole suite: the
 # cmocka suites and, through VSP_BIN, every tests/it_*.sh.  LeakSanitizer is on; tests/lsan.supp
-# lists leaks inside third-party libraries only.  Warnings do not stop this build (GCC's
-# instrumented code gives false -Wstringop-overflow/-Wformat-truncation); `make` enforces them.
+# lists leaks inside third-party libraries only.  Reports go to build-san/reports/: any report
+# fails the target, even from a process whose exit status a test ignores.  Warnings do not
+# stop this build (GCC's instrumented code gives false -Wstringop-overflow/-Wformat-truncation);
+# `make` enforces them.
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-sanitize:
+sanitize: test-deps
 	@$(MAKE) --no-print-directory BUILD=build-san BIN=bin-san OPT="-O1 -g" SAN="$(SAN_FLAGS) -Wno-error" bin-san/vsp tests
+	@for f in tests/it_*.sh; do grep -q VSP_BIN "$$f" || echo "sanitize: warning: $$f ignores VSP_BIN: it runs bin/vsp, not bin-san/vsp"; done
+	@rm -rf build-san/reports && mkdir -p build-san/reports
 	@VSP_BIN=bin-san/vsp \
-	 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1 \
+	 ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:log_path=$(CURDIR)/build-san/reports/asan \
 	 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
-	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	 scripts/run-tests.sh $(patsubst tests/%.c,bin-san/%,$(TEST_SRC))
+	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(CURDIR)/build-san/reports/ubsan \
+	 scripts/run-tests.sh $(patsubst tests/%.c,bin-san/%,$(TEST_SRC)); rc=$$?; \
+	 if [ -n "$$(ls build-san/reports)" ]; then \
+		echo "sanitize: sanitizer reports (also from runs whose exit status no test checks):"; \
+		cat build-san/reports/*; exit 1; fi; exit $$rc
+
+# memcheck over the demo's nightly run, a failing run and a config error (scripts/valgrind.sh;
+# tests/valgrind.supp lists third-party caches only)
+valgrind: bin/vsp
+	@scripts/valgrind.sh bin/vsp
 
 # the man page comes from the same option tables as --help (cli.c)
 build/vsp.1: bin/vsp
@@ -109,5 +121,11 @@ bin/bench_weights: bench/bench_weights.c geo/polys.c geo/kdtree.c geo/weights.c 
 	@mkdir -p bin
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< geo/polys.c geo/kdtree.c geo/weights.c geo/weights_io.c geo/weights_points.c -lm
 
-bench: bin/vsp bin/bench_weights
-	bin/bench_weights
+$(BIN)/bench_lisa: bench/bench_lisa.c $(LIB_OBJ)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
+# the national benchmark (scripts/bench.sh; ~10 min): prints one table, rewrites the measured
+# part of docs/performance.md.  VSP_BENCH_QUICK=1: 1/8 national size, one run each.
+bench: bin/vsp bin/bench_weights $(BIN)/bench_lisa
+	@scripts/bench.sh

@@ -329,11 +329,19 @@ draw_labels(cairo_t *cr, const map_spec *m, const map_stats *st,
 		cairo_text_extents_t te;
 		double		x,
 					y,
-					r[4];
+					r[4],
+					b[4];
 		int			clash = 0;
 
 		if (!drawn(m, i) || s == NULL || *s == '\0' ||
 			!isfinite(p->cx[i]) || !isfinite(p->cy[i]))
+			continue;
+		/*
+		 * The label box is at least 2 pt each way (1 pt of air around the ink) and has to
+		 * lie inside the area's box (label_fits): areas smaller than that are passed over
+		 * before any text is measured — most of them on a national PC6 map.
+		 */
+		if (area_bbox(p, i, b) == 0 || (b[2] - b[0]) * t->s < 1.9 || (b[3] - b[1]) * t->s < 1.9)
 			continue;
 		cairo_text_extents(cr, s, &te);
 		x = t->ox + (p->cx[i] - t->minx) * t->s;

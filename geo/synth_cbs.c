@@ -145,37 +145,52 @@ thin_codes(synth_world *w, const char *list, char *err, size_t errlen)
 	return 0;
 }
 
-/* order of PC4 candidates by hash */
-static const synth_world *sort_w;
-static int
-cmp_hash(const void *a, const void *b)
+/* PC4 candidates ordered by hash */
+typedef struct thin_cand
 {
-	uint64_t	ha = synth_hash(sort_w->seed ^ THIN_SALT, (uint64_t) sort_w->pc4[*(const size_t *) a].code, 0);
-	uint64_t	hb = synth_hash(sort_w->seed ^ THIN_SALT, (uint64_t) sort_w->pc4[*(const size_t *) b].code, 0);
+	uint64_t	h;
+	size_t		p;
+} thin_cand;
 
-	return ha < hb ? -1 : ha > hb;
+static int
+cmp_cand(const void *a, const void *b)
+{
+	const thin_cand *x = a, *y = b;
+
+	return x->h < y->h ? -1 : x->h > y->h;
 }
 
 /* Thin a fraction of the PC4 areas without planted hotspot cells; 0 or -1. */
 static int
 thin_fraction(synth_world *w, double f, char *err, size_t errlen)
 {
-	size_t	   *cand = synth_alloc(w->npc4, sizeof(size_t)), nc = 0, want;
+	thin_cand  *cand = synth_alloc(w->npc4, sizeof(thin_cand));
+	unsigned char *pick = synth_alloc(w->npc4, 1);
+	size_t		nc = 0, want;
 
-	if (!cand)
+	if (!cand || !pick)
+	{
+		free(cand);
+		free(pick);
 		return snprintf(err, errlen, "out of memory for thinning"), -1;
+	}
+	memset(pick, 0, w->npc4);
 	for (size_t p = 0; p < w->npc4; p++)
 		if (w->pc4[p].hh_hot == 0 && w->pc4[p].households > 0)
-			cand[nc++] = p;
+		{
+			cand[nc].h = synth_hash(w->seed ^ THIN_SALT, (uint64_t) w->pc4[p].code, 0);
+			cand[nc++].p = p;
+		}
 	want = (size_t) llround(f * (double) w->npc4);
 	want = want < 1 ? 1 : want > nc ? nc : want;
-	sort_w = w;
-	qsort(cand, nc, sizeof(size_t), cmp_hash);
+	qsort(cand, nc, sizeof(thin_cand), cmp_cand);
+	for (size_t k = 0; k < want; k++)
+		pick[cand[k].p] = 1;
 	for (size_t c = 0; c < w->ncell; c++)
-		for (size_t k = 0; k < want; k++)
-			if ((size_t) w->cell[c].pc4 == cand[k])
-				w->cell[c].thin = 1;
+		if (pick[w->cell[c].pc4])
+			w->cell[c].thin = 1;
 	free(cand);
+	free(pick);
 	return 0;
 }
 

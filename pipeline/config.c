@@ -93,10 +93,13 @@ config_defaults(config *c)
 	c->ret_closed_months = 18;
 	c->notify_timeout = 30;
 	c->webmap_simplify = 10.0;
+	c->maps = CONFIG_MAPS_AUTO;
+	c->map_max_areas = 50000;
 	if (config_set(&c->basemap, "") || config_set(&c->basemap_attribution, ""))
 		return -1;
 	c->prevent_fdr = 0.05;
 	c->prevent_min_coverage = 0.8;
+	c->prevent_exclude_excess = 1;
 	if (config_set(&c->prevent_covariates, ""))
 		return -1;
 	return 0;
@@ -268,12 +271,18 @@ apply_key(config *c, const char *section, const char *name, const char *value)
 	STR("outputs", "basemap", basemap);
 	STR("outputs", "basemap_attribution", basemap_attribution);
 	DBL("outputs", "webmap_simplify", webmap_simplify, 0, 10000);
+	if (KEY("outputs", "maps"))
+	{
+		if (strcmp(value, "auto") == 0)
+			return c->maps = CONFIG_MAPS_AUTO, 0;
+		return parse_bool(value, &c->maps);
+	}
+	INT("outputs", "map_max_areas", map_max_areas, 1, 100000000);
 	STR("prevent", "covariates", prevent_covariates);
 	DBL("prevent", "fdr", prevent_fdr, 0.0001, 0.5);
 	DBL("prevent", "min_coverage", prevent_min_coverage, 0, 1);
-	if (KEY("prevent", "test"))
-		return strcmp(value, "poisson") == 0 ? (c->prevent_negbin = 0) :
-			strcmp(value, "negbin") == 0 ? (c->prevent_negbin = 1, 0) : -1;
+	if (KEY("prevent", "exclude_excess"))
+		return parse_bool(value, &c->prevent_exclude_excess);
 	if (strncmp(section, "team ", 5) == 0 && section[5])
 	{
 		config_team *t = team_get(c, section + 5);
@@ -339,26 +348,77 @@ buffer_sha256(const char *data, size_t len, char hex[65])
 }
 
 /*
- * inih reads a line into a fixed buffer of INI_MAX_LINE bytes and parses the rest of a longer
- * line as a line of its own: a long value would be cut short, or its tail taken for a key.
- * Refuse such lines instead.  Returns the first offending line number, or 0.
+ * What inih would misread without a word, found first (inih's rules, version 55 as packaged):
+ *  - it reads a line into a buffer of INI_MAX_LINE bytes and parses the rest of a longer line
+ *    as a line of its own: a long value would be cut short, or its tail taken for a key;
+ *  - it keeps 49 characters of a section name: two long team names could merge;
+ *  - it takes a non-blank, non-comment line that starts with white space as more of the
+ *    previous key's value and calls us with that key again.  For a list (a team's areas) that
+ *    appends; for any other key the last line would silently replace the value
+ *    ("conninfo = host=db" then "  dbname=vsp" would connect to dbname=vsp on the default host).
+ * Returns 0, or -1 with "name:line: what" in err.
  */
-static int
-long_line(const char *text, size_t *maxlen)
-{
-	int			lineno = 1;
-	size_t		n = 0;
+#define INI_SECTION_MAX 49
 
-	*maxlen = INI_MAX_LINE - 2;	/* the buffer also holds '\n' and the terminator */
-	for (const char *c = text; *c; c++)
+static int
+check_lines(const char *name, const char *text, char *err, size_t errlen)
+{
+	const char *line = text;
+	char		section[INI_SECTION_MAX + 1] = "",
+				key[128] = "";
+	int			lineno = 0,
+				have_key = 0;
+
+	while (*line)
 	{
-		if (*c == '\n')
+		const char *nl = strchr(line, '\n'),
+				   *eol = nl ? nl : line + strlen(line),
+				   *s = line;
+
+		lineno++;
+		if ((size_t) (eol - line) > INI_MAX_LINE - 2)	/* the buffer also holds '\n' and '\0' */
+			return snprintf(err, errlen, "%s:%d: line longer than %d characters", name, lineno,
+							INI_MAX_LINE - 2), -1;
+		if (lineno == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
+			s += 3;
+		while (s < eol && isspace((unsigned char) *s))
+			s++;
+		if (s == eol || *s == ';' || *s == '#')
+			;					/* blank or comment: changes nothing */
+		else if (have_key && s > line)
 		{
-			lineno++;
-			n = 0;
+			if (!(strncmp(section, "team ", 5) == 0 && strcmp(key, "areas") == 0))
+				return snprintf(err, errlen, "%s:%d: an indented line continues the value of [%s] %s, "
+								"which only a team's areas may do", name, lineno, section, key), -1;
 		}
-		else if (++n > *maxlen)
-			return lineno;
+		else if (*s == '[')
+		{
+			const char *close = memchr(s, ']', (size_t) (eol - s));
+
+			if (close && close - s - 1 > INI_SECTION_MAX)
+				return snprintf(err, errlen, "%s:%d: section name longer than %d characters", name,
+								lineno, INI_SECTION_MAX), -1;
+			if (close)
+				snprintf(section, sizeof(section), "%.*s", (int) (close - s - 1), s + 1);
+			have_key = 0;
+		}
+		else
+		{
+			const char *d = s;
+
+			while (d < eol && *d != '=' && *d != ':')
+				d++;
+			if (d < eol)
+			{
+				const char *e = d;
+
+				while (e > s && isspace((unsigned char) e[-1]))
+					e--;
+				snprintf(key, sizeof(key), "%.*s", (int) (e - s), s);
+				have_key = 1;
+			}
+		}
+		line = nl ? nl + 1 : eol;
 	}
 	return 0;
 }
@@ -403,7 +463,6 @@ config_load_buffer(const char *name, const char *data, size_t len, config *cfg, 
 {
 	parse_ctx	p = {cfg, err, errlen, 0};
 	char	   *text = NULL;
-	size_t		maxlen;
 	int			rc;
 
 	if (config_defaults(cfg) || config_set(&cfg->path, name) || !(text = malloc(len + 1)))
@@ -419,11 +478,8 @@ config_load_buffer(const char *name, const char *data, size_t len, config *cfg, 
 		snprintf(err, errlen, "%s: not a text file (it holds a NUL byte)", name);
 		p.failed = 1;
 	}
-	else if ((rc = long_line(text, &maxlen)) > 0)
-	{
-		snprintf(err, errlen, "%s:%d: line longer than %zu characters", name, rc, maxlen);
+	else if (check_lines(name, text, err, errlen) != 0)
 		p.failed = 1;
-	}
 	else if ((rc = ini_parse_string(text, ini_cb, &p)) > 0 && p.failed)
 	{
 		/* inih knows the line; put it after the file name */

@@ -92,17 +92,26 @@ typedef struct config
 	char	   *basemap;		/* XYZ tile URL template or "wms:URL?layers=..."; "" = plain background */
 	char	   *basemap_attribution;	/* shown under the map when a basemap is set */
 	double		webmap_simplify;	/* Douglas-Peucker tolerance in metres (0 = none) */
+	/* [outputs] printable maps (map.png/.svg/.pdf, map-<team>.*) */
+	int			maps;			/* CONFIG_MAPS_NO, _YES or _AUTO (default) */
+	int			map_max_areas;	/* auto: no printable map of more areas than this (50,000) */
 
 	/* [prevent] the expected-risk model (docs/methodology.md §5); covariates "" = off */
 	char	   *prevent_covariates;	/* numeric ref.pc6 columns, comma-separated */
 	double		prevent_fdr;	/* Benjamini–Hochberg q for hidden need / excess (0.05) */
 	double		prevent_min_coverage;	/* share of an area's households with the indicator known (0.8) */
-	int			prevent_negbin;	/* [prevent] test = negbin: flags allow for the dispersion (0 = poisson) */
+	int			prevent_exclude_excess;	/* refit without the first fit's excess areas (true) */
 
 	/* [team NAME] sections */
 	config_team *teams;
 	size_t		nteams;
 } config;
+
+/* [outputs] maps: auto draws a printable map only when it shows at most map_max_areas areas
+ * (a national PC6 map is ~450k polygons under a point across: minutes of drawing, a 170 MB SVG) */
+#define CONFIG_MAPS_NO		0
+#define CONFIG_MAPS_YES		1
+#define CONFIG_MAPS_AUTO	2
 
 /* Largest config file read (a real one is a few kB). */
 #define CONFIG_MAX_BYTES (1024 * 1024)

@@ -74,8 +74,22 @@ db_connect(const char *conninfo, char *err, size_t errlen)
 void
 db_close(PGconn *c)
 {
-	if (c)
-		PQfinish(c);
+	PGTransactionStatusType ts;
+
+	if (!c)
+		return;
+	/*
+	 * Give up the run lock before hanging up: the server drops a session's advisory locks only
+	 * when its backend exits, a moment after PQfinish, and a run or import started right after
+	 * this one would find the lock still held (exit 75).  An open transaction is rolled back,
+	 * as closing would.
+	 */
+	ts = PQtransactionStatus(c);
+	if (PQstatus(c) == CONNECTION_OK && (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR))
+		PQclear(PQexec(c, "ROLLBACK"));
+	if (PQstatus(c) == CONNECTION_OK && PQtransactionStatus(c) == PQTRANS_IDLE)
+		PQclear(PQexec(c, "SELECT pg_advisory_unlock_all()"));
+	PQfinish(c);
 }
 
 int

@@ -314,8 +314,9 @@ run_prevent(const hotspots_options *o, const areas *a, prevent_result *pr, int *
 		const prevent_model *m = &pr->m;
 		int			quasi = m->phi > 1;
 
-		log_info("prevention model: %zu areas fitted, %zu left out, deviance %.2f on %zu df, dispersion %.3f",
-				 m->nobs, a->n - m->nobs, m->deviance, m->df, m->phi);
+		log_info("prevention model: %zu areas with an expectation, %zu without; fitted on %zu (%zu left out "
+				 "as excess); deviance %.2f on %zu df, dispersion %.3f", pr->n_fitted, a->n - pr->n_fitted,
+				 m->nobs, pr->n_left_out, m->deviance, m->df, m->phi);
 		for (size_t j = 0; j < m->p; j++)
 			log_info("  %s = %.6g (%s standard error %.4g)", m->terms[j], m->beta[j],
 					 quasi ? "quasi-Poisson" : "Poisson", quasi ? m->se_quasi[j] : m->se[j]);

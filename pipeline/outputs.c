@@ -64,6 +64,7 @@ path_join(const char *a, const char *b)
 
 /* when the previous file was finished, for the per-file timings in the debug log */
 static double file_t0;
+static int	file_quiet;			/* timed already: no debug line */
 
 static int
 note_file(outputs_state *st, const char *name)
@@ -71,7 +72,8 @@ note_file(outputs_state *st, const char *name)
 	char	  **f = realloc(st->files, (st->nfiles + 1) * sizeof(char *));
 	double		now = util_now();
 
-	log_debug("wrote %s in %.3f s", name, now - file_t0);
+	if (!file_quiet)
+		log_debug("wrote %s in %.3f s", name, now - file_t0);
 	file_t0 = now;
 
 	if (!f)
@@ -113,9 +115,12 @@ write_area_outputs(const outputs_run *r, outputs_state *st, char *err, size_t er
 {
 	OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
 	char		name[256];
-	char	   *path = NULL;
+	char	   *path = NULL,
+			   *fast[3] = {NULL, NULL, NULL};
 	GDALDatasetH ds;
-	int			rc = -1;
+	int			rc = -1,
+				via_gdal,
+				ok;
 
 	if (!srs || OSRSetFromUserInput(srs, r->cfg->working_crs) != OGRERR_NONE)
 	{
@@ -124,7 +129,37 @@ write_area_outputs(const outputs_run *r, outputs_state *st, char *err, size_t er
 	}
 	OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
 
-	/* area list for planners: CSV (RFC 4180, CRLF) and XLSX */
+	/*
+	 * The area list for planners (CSV per RFC 4180 with CRLF, XLSX) and the GeoJSON layer in
+	 * one parallel pass (outputs_stream.c), the same files GDAL's drivers write in a fraction
+	 * of the time; VSP_OUTPUTS_VIA_GDAL=1 writes them through GDAL instead, the reference the
+	 * fast path is checked against.
+	 */
+	via_gdal = getenv("VSP_OUTPUTS_VIA_GDAL") && strcmp(getenv("VSP_OUTPUTS_VIA_GDAL"), "1") == 0;
+	if (!via_gdal)
+	{
+		const char *ext[] = {"csv", "xlsx", "geojson"};
+		double		t0 = util_now();
+
+		for (int k = 0; k < 3; k++)
+		{
+			snprintf(name, sizeof(name), "areas-%s.%s", r->cfg->level, ext[k]);
+			if (!(fast[k] = path_join(st->tmpdir, name)))
+				goto oom;
+		}
+		if (outputs_area_files(r, r->cfg->level, fast[0], fast[1], fast[2], err, errlen) != 0)
+			goto done;
+		log_debug("wrote areas-%s.csv+xlsx+geojson in %.3f s (one pass)", r->cfg->level, util_now() - t0);
+		file_quiet = 1;
+		snprintf(name, sizeof(name), "areas-%s.csv", r->cfg->level);
+		ok = note_file(st, name) == 0;
+		snprintf(name, sizeof(name), "areas-%s.xlsx", r->cfg->level);
+		ok = ok && note_file(st, name) == 0;
+		file_quiet = 0;
+		if (!ok)
+			goto oom;
+	}
+	else
 	{
 		char	   *lco[] = {"LINEFORMAT=CRLF", "STRING_QUOTING=IF_NEEDED", NULL};
 		const char *drivers[] = {"CSV", "XLSX"}, *ext[] = {"csv", "xlsx"};
@@ -162,6 +197,18 @@ write_area_outputs(const outputs_run *r, outputs_state *st, char *err, size_t er
 		goto done;
 
 	snprintf(name, sizeof(name), "areas-%s.geojson", r->cfg->level);
+	if (!via_gdal)
+	{
+		file_quiet = 1;
+		if (note_file(st, name) != 0)
+		{
+			file_quiet = 0;
+			goto oom;
+		}
+		file_quiet = 0;
+		rc = 0;
+		goto done;
+	}
 	free(path);
 	if (!(path = path_join(st->tmpdir, name)))
 		goto oom;
@@ -184,9 +231,28 @@ oom:
 	snprintf(err, errlen, "outputs: out of memory");
 done:
 	free(path);
+	for (int k = 0; k < 3; k++)
+		free(fast[k]);
 	if (srs)
 		OSRDestroySpatialReference(srs);
 	return rc;
+}
+
+/* See outputs_internal.h. */
+int
+outputs_map_wanted(const outputs_run *r, const unsigned char *include, const char *stem)
+{
+	size_t		n = 0;
+
+	if (r->cfg->maps != CONFIG_MAPS_AUTO)
+		return r->cfg->maps == CONFIG_MAPS_YES;
+	for (size_t i = 0; i < r->areas->n; i++)
+		n += include == NULL || include[i];
+	if (n <= (size_t) r->cfg->map_max_areas)
+		return 1;
+	log_info("%s.png/.svg/.pdf not drawn: %zu areas, more than [outputs] map_max_areas = %d "
+			 "(maps = yes draws them anyway)", stem, n, r->cfg->map_max_areas);
+	return 0;
 }
 
 /* Printable maps: the whole city and one per team. */
@@ -195,11 +261,16 @@ write_maps(const outputs_run *r, outputs_state *st, const unsigned char *include
 		   const char *title, char *err, size_t errlen)
 {
 	const areas *a = r->areas;
-	unsigned char *sup = calloc(a->n ? a->n : 1, 1), *isl = calloc(a->n ? a->n : 1, 1);
-	const char **labels = calloc(a->n ? a->n : 1, sizeof(char *));
+	unsigned char *sup, *isl;
+	const char **labels;
 	char		sub[256], note[512];
 	int			rc = -1;
 
+	if (!outputs_map_wanted(r, include, stem))
+		return 0;
+	sup = calloc(a->n ? a->n : 1, 1);
+	isl = calloc(a->n ? a->n : 1, 1);
+	labels = calloc(a->n ? a->n : 1, sizeof(char *));
 	if (!sup || !isl || !labels)
 	{
 		snprintf(err, errlen, "outputs: out of memory");

@@ -62,7 +62,7 @@ put_num(char *buf, size_t pos, double v, const char *fmt)
 }
 
 /* The prevention columns of area_scores (each after a tab): \N throughout when p is NULL
- * or the area is not in the model, except the note saying why. */
+ * or the area is not in the model, except the note saying why (prevent_note). */
 static size_t
 put_prevent(char *buf, size_t pos, const prevent_result *p, size_t i)
 {
@@ -83,7 +83,7 @@ put_prevent(char *buf, size_t pos, const prevent_result *p, size_t i)
 	buf[pos++] = '\t';
 	pos = put_text(buf, pos, fitted ? p->drivers[i] : NULL);
 	buf[pos++] = '\t';
-	pos = put_text(buf, pos, p && !fitted ? prevent_note(p, i, note, sizeof(note)) : NULL);
+	pos = put_text(buf, pos, p && prevent_note(p, i, note, sizeof(note))[0] ? note : NULL);
 	return pos;
 }
 

@@ -17,12 +17,27 @@ int			outputs_gdal_error(const char *verb, const char *path, char *err, size_t e
 void		CPL_STDCALL outputs_gdal_handler(CPLErr cls, CPLErrorNum num, const char *msg);
 void		outputs_gdal_reset(void);
 int			outputs_close(GDALDatasetH ds, const char *path, char *err, size_t errlen);
+/* The area layer's fields (with the prevention view's), and one area's values (no geometry)
+ * into a feature of that definition; text_counts: counts as text with "<k" for small ones
+ * and reals rounded to 4 decimals (lists), else integers, small counts NULL (layers).
+ * outputs_area_values only reads r: safe from several threads on different features. */
+int			outputs_area_fields(OGRLayerH l, const outputs_run *r, int text_counts);
+void		outputs_area_values(const outputs_run *r, size_t i, int text_counts, OGRFeatureH f);
+/* outputs_stream.c: the area list as CSV and XLSX (text counts) and the layer as GeoJSON in
+ * EPSG:4326, in rank order, in one parallel pass; the same files GDAL's CSV (CRLF, quoting
+ * if needed), XLSX and GeoJSON (RFC 7946, 6 decimals) drivers write.  Any path may be NULL
+ * (not written).  0, or -1 with err; files are left for the caller to remove. */
+int			outputs_area_files(const outputs_run *r, const char *layer, const char *csv_path,
+							   const char *xlsx_path, const char *json_path, char *err, size_t errlen);
 /* One feature per area, ranked; text_counts writes "<k" for small counts (lists), else NULL. */
 int			outputs_area_layer(GDALDatasetH ds, const char *name, OGRSpatialReferenceH srs,
 							   const outputs_run *r, int text_counts, char **lco, char *err,
 							   size_t errlen);
 int			outputs_household_list(const outputs_run *r, const config_team *t, const char *driver,
 								   const char *path, char *err, size_t errlen);
+/* outputs.c: whether [outputs] maps wants the printable map of the areas in include (NULL =
+ * all): yes, no, or auto = at most map_max_areas of them (logs why not) */
+int			outputs_map_wanted(const outputs_run *r, const unsigned char *include, const char *stem);
 /* outputs.c: add a written file (relative name) to the summary's list; 0 or -1 (memory) */
 int			outputs_note_file(outputs_state *st, const char *name);
 /* outputs.c: inc[i] = 1 for the areas team t covers (a->n bytes); returns whether any */

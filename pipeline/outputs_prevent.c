@@ -97,16 +97,14 @@ outputs_prevent_maps(const outputs_run *r, outputs_state *st, char *err, size_t 
 	const prevent_result *p = r->prevent;
 	const areas *a = r->areas;
 	size_t		nn = a->n ? a->n : 1;
-	unsigned char *sup = calloc(nn, 1), *out = calloc(nn, 1);
+	unsigned char *sup, *out;
 	char		title[128], sub[512], note[1024], words[256];
 	int			rc = -1;
 
-	if (!p)
-	{
-		free(sup);
-		free(out);
+	if (!p || !outputs_map_wanted(r, NULL, "map-prevent"))
 		return 0;
-	}
+	sup = calloc(nn, 1);
+	out = calloc(nn, 1);
 	if (!sup || !out)
 	{
 		snprintf(err, errlen, "outputs: out of memory");
@@ -118,7 +116,8 @@ outputs_prevent_maps(const outputs_run *r, outputs_state *st, char *err, size_t 
 		out[i] = p->status[i] != PREVENT_FITTED;
 	}
 	indicator_words(p, words, sizeof(words));
-	snprintf(title, sizeof(title), "Waar voorkomen — signalen tegenover verwacht risico (%s)", r->cfg->level);
+	snprintf(title, sizeof(title), "Waar voorkomen — signalen tegenover verwacht risico (%s)",
+			 strcmp(r->cfg->level, "pc4") == 0 ? "PC4" : strcmp(r->cfg->level, "pc6") == 0 ? "PC6" : r->cfg->level);
 	snprintf(sub, sizeof(sub), "peildatum %s · Poisson-model op CBS-indicatoren: %s · Benjamini-Hochberg q = %.2f",
 			 r->cfg->as_of, words, p->fdr_q);
 	snprintf(note, sizeof(note),

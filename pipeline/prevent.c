@@ -25,6 +25,7 @@ prevent_options_default(prevent_options *o)
 	o->tol = 1e-12;
 	o->driver_min = log(1.05);
 	o->max_drivers = 3;
+	o->exclude_excess = 1;
 }
 
 void
@@ -46,22 +47,6 @@ prevent_poisson_p(double O, double E)
 	gsl_set_error_handler_off();
 	below = gsl_cdf_poisson_P(k, E);	/* P(X <= O) */
 	above = k == 0 ? 1.0 : gsl_cdf_poisson_Q(k - 1, E);	/* P(X >= O) */
-	p = 2.0 * (below < above ? below : above);
-	return p > 1.0 ? 1.0 : p;
-}
-
-double
-prevent_negbin_p(double O, double E, double phi)
-{
-	unsigned	k = (unsigned) O;
-	double		below, above, p, q = 1.0 / phi, size;
-
-	if (!(phi > 1.0))
-		return prevent_poisson_p(O, E);
-	gsl_set_error_handler_off();
-	size = E / (phi - 1.0);
-	below = gsl_cdf_negative_binomial_P(k, q, size);
-	above = k == 0 ? 1.0 : gsl_cdf_negative_binomial_Q(k - 1, q, size);
 	p = 2.0 * (below < above ? below : above);
 	return p > 1.0 ? 1.0 : p;
 }
@@ -112,6 +97,8 @@ prevent_note(const prevent_result *r, size_t i, char *buf, size_t len)
 		snprintf(buf, len, "no households");
 	else if (r->status[i] == PREVENT_NO_INDICATORS)
 		snprintf(buf, len, "indicator missing: %s", r->m.terms[r->missing[i] + 1]);
+	else if (!r->in_fit[i])
+		snprintf(buf, len, "excess in the first fit: not used for the expectation");
 	else
 		snprintf(buf, len, "%s", "");
 	return buf;
@@ -185,6 +172,7 @@ prevent_result_free(prevent_result *r)
 	free(r->drivers);
 	free(r->status);
 	free(r->missing);
+	free(r->in_fit);
 	free(r->expected);
 	free(r->sir);
 	free(r->sir_lo);
@@ -206,6 +194,7 @@ alloc_result(prevent_result *r, size_t n, size_t k, const char *const *names)
 	m->p = p;
 	r->status = calloc(nn, sizeof(int));
 	r->missing = calloc(nn, sizeof(int));
+	r->in_fit = calloc(nn, 1);
 	r->flag = calloc(nn, sizeof(int));
 	r->map_class = calloc(nn, sizeof(int));
 	r->drivers = calloc(nn, sizeof(char *));
@@ -223,7 +212,7 @@ alloc_result(prevent_result *r, size_t n, size_t k, const char *const *names)
 	m->se_quasi = calloc(p, sizeof(double));
 	m->pval_quasi = calloc(p, sizeof(double));
 	m->xmean = calloc(k, sizeof(double));
-	if (!r->status || !r->missing || !r->flag || !r->map_class || !r->drivers || !r->expected ||
+	if (!r->status || !r->missing || !r->in_fit || !r->flag || !r->map_class || !r->drivers || !r->expected ||
 		!r->sir || !r->sir_lo || !r->sir_hi || !r->pval || !r->sir_eb || !m->terms || !m->beta ||
 		!m->se || !m->zval || !m->pval || !m->se_quasi || !m->pval_quasi || !m->xmean)
 		return -1;
@@ -300,50 +289,82 @@ classify(const prevent_input *in, prevent_result *r, char *err, size_t errlen)
 	return nfit;
 }
 
-/* Fit the model on the fitted areas; expected counts into r->expected. */
+/* Fit the model on the areas with in_fit set; the expectation of every area with status
+ * PREVENT_FITTED into r->expected. */
 static int
-fit(const prevent_input *in, const prevent_options *o, prevent_result *r, size_t nfit,
-	char *err, size_t errlen)
+fit(const prevent_input *in, const prevent_options *o, prevent_result *r, char *err, size_t errlen)
 {
-	size_t		p = in->k + 1, f = 0;
-	double	   *X = malloc(nfit * p * sizeof(double)), *y = malloc(nfit * sizeof(double)),
-			   *off = malloc(nfit * sizeof(double)), *mu = malloc(nfit * sizeof(double));
+	size_t		p = in->k + 1, f = 0, nuse = 0;
+	double	   *X, *y, *off;
 	int			rc = -1;
 
-	if (!X || !y || !off || !mu)
+	for (size_t i = 0; i < in->n; i++)
+		nuse += r->in_fit[i];
+	X = malloc(nuse * p * sizeof(double));
+	y = malloc(nuse * sizeof(double));
+	off = malloc(nuse * sizeof(double));
+	if (!X || !y || !off)
 	{
-		snprintf(err, errlen, "prevent: out of memory for %zu areas", nfit);
+		snprintf(err, errlen, "prevent: out of memory for %zu areas", nuse);
 		goto done;
 	}
 	for (size_t i = 0; i < in->n; i++)
-		if (r->status[i] == PREVENT_FITTED)
+		if (r->in_fit[i])
 		{
 			X[f * p] = 1.0;
 			for (size_t j = 0; j < in->k; j++)
-			{
 				X[f * p + j + 1] = in->x[j][i];
-				r->m.xmean[j] += in->x[j][i];
-			}
 			y[f] = in->count[i];
 			off[f] = log(in->pop[i]);
 			f++;
 		}
-	for (size_t j = 0; j < in->k; j++)
-		r->m.xmean[j] /= (double) nfit;
-	if (prevent_glm_poisson(nfit, p, X, y, off, o, (const char *const *) r->m.terms, &r->m, mu,
+	if (prevent_glm_poisson(nuse, p, X, y, off, o, (const char *const *) r->m.terms, &r->m, NULL,
 							err, errlen) != 0)
 		goto done;
-	f = 0;
+	/* E = exp(log n + Xβ), summed in the order prevent_glm_poisson uses */
 	for (size_t i = 0; i < in->n; i++)
 		if (r->status[i] == PREVENT_FITTED)
-			r->expected[i] = mu[f++];
+		{
+			double		e = log(in->pop[i]) + r->m.beta[0];
+
+			for (size_t j = 0; j < in->k; j++)
+				e += in->x[j][i] * r->m.beta[j + 1];
+			r->expected[i] = exp(e);
+		}
 	rc = 0;
 done:
 	free(X);
 	free(y);
 	free(off);
-	free(mu);
 	return rc;
+}
+
+/* SIR, interval, p-value and BH flags of every area with an expectation. */
+static int
+area_tests(const prevent_input *in, const prevent_options *o, prevent_result *r, int *keep)
+{
+	r->n_hidden = r->n_excess = 0;
+	for (size_t i = 0; i < in->n; i++)
+	{
+		double		O = in->count[i], E = r->expected[i];
+
+		r->flag[i] = 0;
+		if (r->status[i] != PREVENT_FITTED)
+			continue;
+		r->sir[i] = O / E;
+		prevent_garwood(O, E, o->level, &r->sir_lo[i], &r->sir_hi[i]);
+		r->pval[i] = prevent_poisson_p(O, E);
+	}
+	/* BH over the areas with an expectation (NaN p of the others is ignored) */
+	score_fdr_bh(in->n, r->pval, o->fdr_q, keep);
+	for (size_t i = 0; i < in->n; i++)
+		if (r->status[i] == PREVENT_FITTED && keep[i])
+		{
+			r->flag[i] = in->count[i] < r->expected[i] ? -1 : 1;
+			r->n_hidden += r->flag[i] < 0;
+			r->n_excess += r->flag[i] > 0;
+		}
+	return 0;
 }
 
 int
@@ -366,7 +387,10 @@ prevent_compute(const prevent_input *in, const prevent_options *o, prevent_resul
 	if ((nfit = classify(in, r, err, errlen)) == (size_t) -1)
 		goto fail;
 	for (size_t i = 0; i < in->n; i++)
+	{
 		excluded[r->status[i]]++;
+		r->in_fit[i] = r->status[i] == PREVENT_FITTED;
+	}
 	if (nfit <= in->k + 1)
 	{
 		snprintf(err, errlen, "prevent: only %zu areas have households and every indicator (%zu without "
@@ -374,27 +398,36 @@ prevent_compute(const prevent_input *in, const prevent_options *o, prevent_resul
 				 nfit, excluded[PREVENT_NO_HOUSEHOLDS], excluded[PREVENT_NO_INDICATORS], in->k + 1);
 		goto fail;
 	}
-	if (fit(in, o, r, nfit, err, errlen) != 0)
-		goto fail;
 	r->n_fitted = nfit;
-
-	for (size_t i = 0; i < in->n; i++)
+	if (fit(in, o, r, err, errlen) != 0)
+		goto fail;
+	area_tests(in, o, r, keep);
+	/* second stage: the expectation of the areas without significant excess */
+	if (o->exclude_excess && r->n_excess > 0 && nfit - r->n_excess > in->k + 1)
 	{
-		double		O = in->count[i], E = r->expected[i];
+		for (size_t i = 0; i < in->n; i++)
+			if (r->flag[i] > 0)
+				r->in_fit[i] = 0;
+		r->n_left_out = r->n_excess;
+		if (fit(in, o, r, err, errlen) != 0)
+			goto fail;
+		area_tests(in, o, r, keep);
+	}
 
-		if (r->status[i] != PREVENT_FITTED)
-			continue;
-		r->sir[i] = O / E;
-		prevent_garwood(O, E, o->level, &r->sir_lo[i], &r->sir_hi[i]);
-		r->pval[i] = o->negbin ? prevent_negbin_p(O, E, r->m.phi) : prevent_poisson_p(O, E);
-		if (!(r->drivers[i] = driver_text(in, o, &r->m, i)))
+	/* drivers: deviations from the mean indicator of the areas with an expectation */
+	for (size_t j = 0; j < in->k; j++)
+	{
+		for (size_t i = 0; i < in->n; i++)
+			if (r->status[i] == PREVENT_FITTED)
+				r->m.xmean[j] += in->x[j][i];
+		r->m.xmean[j] /= (double) nfit;
+	}
+	for (size_t i = 0; i < in->n; i++)
+		if (r->status[i] == PREVENT_FITTED && !(r->drivers[i] = driver_text(in, o, &r->m, i)))
 		{
 			snprintf(err, errlen, "prevent: out of memory");
 			goto fail;
 		}
-	}
-	/* BH over the fitted areas (NaN p of the others is ignored) */
-	score_fdr_bh(in->n, r->pval, o->fdr_q, keep);
 	/* EB SIR: Marshall's global estimator with E as the population (spdep EBest(O, E)) */
 	if (score_eb_global(in->n, in->count, r->expected, r->sir_eb, &m1000, &a1000) != 0)
 	{
@@ -411,10 +444,6 @@ prevent_compute(const prevent_input *in, const prevent_options *o, prevent_resul
 			continue;
 		}
 		r->sir_eb[i] /= 1000.0;
-		if (keep[i])
-			r->flag[i] = in->count[i] < r->expected[i] ? -1 : 1;
-		r->n_hidden += r->flag[i] < 0;
-		r->n_excess += r->flag[i] > 0;
 		r->map_class[i] = prevent_map_class(r->flag[i], r->sir_eb[i]);
 	}
 	free(keep);
@@ -455,10 +484,13 @@ prevent_write_summary(FILE *f, const prevent_result *r, const char *const *codes
 	fprintf(f, "Poisson regression of households with a signal on");
 	for (size_t j = 1; j < m->p; j++)
 		fprintf(f, "%s `%s`", j > 1 ? "," : "", m->terms[j]);
-	fprintf(f, ", offset log(households): %zu areas fitted, %zu left out (no households or an "
-			"indicator missing). Deviance %.2f on %zu df (null %.2f); dispersion φ = %.3f%s.\n\n",
-			m->nobs, r->n - r->n_fitted, m->deviance, m->df, m->null_deviance, m->phi,
-			quasi ? " — the standard errors are quasi-Poisson (× √φ)" : "");
+	fprintf(f, ", offset log(households): %zu areas with an expectation, %zu without (no households or an "
+			"indicator missing). The model is fitted on %zu areas", r->n_fitted, r->n - r->n_fitted, m->nobs);
+	if (r->n_left_out)
+		fprintf(f, " — %zu areas with significant excess in a first fit are left out, as the indicators do "
+				"not explain them", r->n_left_out);
+	fprintf(f, ". Deviance %.2f on %zu df (null %.2f); dispersion φ = %.3f%s.\n\n", m->deviance, m->df,
+			m->null_deviance, m->phi, quasi ? " — the standard errors are quasi-Poisson (× √φ)" : "");
 	fprintf(f, "| term | estimate | std. error | p |\n|---|---:|---:|---:|\n");
 	for (size_t j = 0; j < m->p; j++)
 		fprintf(f, "| %s | %.6g | %.4g | %.3g |\n", m->terms[j], m->beta[j],
@@ -469,9 +501,9 @@ prevent_write_summary(FILE *f, const prevent_result *r, const char *const *codes
 	{
 		size_t		nf = flagged(r, sign, idx);
 
-		fprintf(f, "\n**%s** (Benjamini–Hochberg q = %.2f): %zu areas%s\n", sign < 0 ?
+		fprintf(f, "\n**%s** (Benjamini–Hochberg q = %.2f): %zu areas\n", sign < 0 ?
 				"Hidden need — significantly fewer signals than expected" :
-				"Excess — significantly more signals than expected", r->fdr_q, nf, nf ? "\n" : "");
+				"Excess — significantly more signals than expected", r->fdr_q, nf);
 		if (nf)
 			fprintf(f, "\n| area | expected | SIR | drivers |\n|---|---:|---:|---|\n");
 		for (size_t k = 0; k < nf && k < 20; k++)

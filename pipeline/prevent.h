@@ -46,8 +46,8 @@ typedef struct prevent_options
 	double		tol;			/* |Δdeviance| / (|deviance| + 0.1) to stop (1e-12) */
 	double		driver_min;		/* |β_k (x_ik − x̄_k)| to name a driver (log 1.05) */
 	int			max_drivers;	/* drivers named per area (3) */
-	int			negbin;			/* flags from a negative binomial with variance φE when φ > 1,
-								 * instead of the exact Poisson test (0) */
+	int			exclude_excess;	/* two stages: refit without the areas with significant excess
+								 * in the first fit (1, see prevent_compute) */
 } prevent_options;
 
 typedef struct prevent_input
@@ -83,6 +83,7 @@ typedef struct prevent_result
 	prevent_model m;
 	int		   *status;			/* prevent_status */
 	int		   *missing;		/* PREVENT_NO_INDICATORS: index of the first missing indicator */
+	unsigned char *in_fit;		/* 1 = used to estimate β (fitted and not left out as excess) */
 	double	   *expected;		/* E_i; NaN when not fitted */
 	double	   *sir, *sir_lo, *sir_hi;	/* O/E and its exact interval */
 	double	   *pval;			/* two-sided exact Poisson p of O given E */
@@ -90,7 +91,9 @@ typedef struct prevent_result
 	int		   *flag;			/* -1 hidden need, +1 excess, 0 neither (after BH) */
 	int		   *map_class;		/* -3..3, see prevent_map_class() */
 	char	  **drivers;		/* "laag inkomen +, huur corporatie +"; NULL when not fitted */
-	size_t		n_fitted, n_hidden, n_excess;
+	size_t		n_fitted;		/* areas with an expectation (status PREVENT_FITTED) */
+	size_t		n_left_out;		/* of those, left out of the second fit as excess */
+	size_t		n_hidden, n_excess;
 	double		eb_m, eb_a;		/* global EB prior: mean SIR and variance a */
 	double		fdr_q;
 } prevent_result;
@@ -121,9 +124,6 @@ void		prevent_garwood(double O, double E, double level, double *lo, double *hi);
 /* Two-sided exact Poisson p of O given mean E: min(1, 2 min(P(X <= O), P(X >= O))) —
  * the test whose acceptance region is the Garwood interval. */
 double		prevent_poisson_p(double O, double E);
-/* The same for a negative binomial with mean E and variance φE (φ > 1): size E/(φ − 1),
- * success probability 1/φ; φ <= 1 gives the Poisson p. */
-double		prevent_negbin_p(double O, double E, double phi);
 /* Map class -3..3 of one area: ±3 for a flagged area (excess / hidden need), else from
  * the EB SIR: >= 1.25 → 2, >= 1.1 → 1, <= 0.8 → −2, <= 0.9 → −1, else 0; 0 for NaN. */
 int			prevent_map_class(int flag, double sir_eb);
@@ -131,12 +131,18 @@ int			prevent_map_class(int flag, double sir_eb);
  * come back as they are. */
 const char *prevent_label(const char *name);
 
-/* Why area i is not in the model, into buf: "no households", "indicator missing:
- * pct_benefits", or "" when it is fitted.  Returns buf. */
+/* Why area i is not (fully) in the model, into buf: "no households", "indicator missing:
+ * pct_benefits", "excess in the first fit: not used for the expectation", or "".
+ * Returns buf. */
 const char *prevent_note(const prevent_result *r, size_t i, char *buf, size_t len);
 
-/* Everything: fit, per-area figures, flags, EB, drivers.  0, or -1 with err (bad counts,
- * too few areas with indicators, a fit that fails); r is then freed already. */
+/* Everything: fit, per-area figures, flags, EB, drivers.  With o->exclude_excess the model
+ * is fitted twice: first on every area with households and indicators, then again without
+ * the areas whose signals significantly exceed the first expectation (they are not explained
+ * by the indicators — typically hotspots — and would raise everyone's expectation); every
+ * figure comes from the second fit, which also gives those areas their expectation.  0, or
+ * -1 with err (bad counts, too few areas with indicators, a fit that fails); r is then freed
+ * already. */
 int			prevent_compute(const prevent_input *in, const prevent_options *o,
 							prevent_result *r, char *err, size_t errlen);
 void		prevent_result_free(prevent_result *r);

@@ -190,7 +190,7 @@ prevent_write_db(PGconn *c, int64_t run_id, const char *level, const prevent_res
 {
 	const prevent_model *m = &r->m;
 	char		id[32], v[20][40], covs[1200];
-	const char *p[20];
+	const char *p[22];
 	size_t		pos = 0, nh = 0, ni = 0;
 	PGresult   *res;
 
@@ -231,16 +231,19 @@ prevent_write_db(PGconn *c, int64_t run_id, const char *level, const prevent_res
 	snprintf(v[14], sizeof(v[14]), "%zu", r->n_excess);
 	num(v[15], sizeof(v[15]), r->eb_m);
 	num(v[16], sizeof(v[16]), r->eb_a);
+	snprintf(v[17], sizeof(v[17]), "%zu", m->nobs);
+	snprintf(v[18], sizeof(v[18]), "%zu", r->n_left_out);
 	p[1] = level;
 	p[2] = covs;
-	for (int q = 0; q <= 16; q++)
+	for (int q = 0; q <= 18; q++)
 		p[q + 3] = v[q][0] ? v[q] : NULL;
 	res = db_query(c, "INSERT INTO vsp.prevent_fit (run_id, level, covariates, n_areas, n_fitted, "
 				   "n_no_households, n_no_indicators, df, deviance, null_deviance, pearson_chi2, dispersion, "
-				   "loglik, aic, iterations, fdr_q, n_hidden_need, n_excess, eb_mean, eb_var) VALUES ($1::bigint, "
-				   "$2, $3::text[], $4::int, $5::int, $6::int, $7::int, $8::int, $9::float8, $10::float8, "
-				   "$11::float8, $12::float8, $13::float8, $14::float8, $15::int, $16::float8, $17::int, "
-				   "$18::int, $19::float8, $20::float8)", 20, p, err, errlen);
+				   "loglik, aic, iterations, fdr_q, n_hidden_need, n_excess, eb_mean, eb_var, n_used, "
+				   "n_left_out) VALUES ($1::bigint, $2, $3::text[], $4::int, $5::int, $6::int, $7::int, "
+				   "$8::int, $9::float8, $10::float8, $11::float8, $12::float8, $13::float8, $14::float8, "
+				   "$15::int, $16::float8, $17::int, $18::int, $19::float8, $20::float8, $21::int, $22::int)",
+				   22, p, err, errlen);
 	if (!res)
 		return -1;
 	PQclear(res);

@@ -32,6 +32,7 @@ typedef struct run_ctx
 	weights    *w;
 	score_result score;
 	prevent_result prevent;		/* filled only when [prevent] covariates are set */
+	int			prevent_ok;		/* the model was fitted: outputs show the prevention view */
 	outputs_state out;
 	char		seconds[1024];	/* JSON object, built as stages finish */
 	char		counts[2048];
@@ -197,7 +198,7 @@ do_prevent(run_ctx *x)
 	}
 	prevent_options_default(&o);
 	o.fdr_q = cfg->prevent_fdr;
-	o.negbin = cfg->prevent_negbin;
+	o.exclude_excess = cfg->prevent_exclude_excess;
 	in.n = x->areas.n;
 	in.count = x->areas.hh_signal;
 	in.pop = x->areas.households;
@@ -211,9 +212,9 @@ do_prevent(run_ctx *x)
 	free(names);
 	if (rc != 0)
 		return EXIT_DATAERR;
-	log_info("prevention model: %zu of %zu areas fitted, dispersion %.2f; %zu hidden need, %zu excess (q = %.2f)",
-			 x->prevent.n_fitted, x->areas.n, x->prevent.m.phi, x->prevent.n_hidden, x->prevent.n_excess,
-			 cfg->prevent_fdr);
+	log_info("prevention model: %zu of %zu areas with an expectation, fitted on %zu, dispersion %.2f; "
+			 "%zu hidden need, %zu excess (q = %.2f)", x->prevent.n_fitted, x->areas.n, x->prevent.m.nobs,
+			 x->prevent.m.phi, x->prevent.n_hidden, x->prevent.n_excess, cfg->prevent_fdr);
 	if (x->prevent.n_fitted < x->areas.n)
 		log_warn("prevention model: %zu areas left out (no households or an indicator missing)",
 				 x->areas.n - x->prevent.n_fitted);
@@ -307,7 +308,17 @@ run_stages(run_ctx *x)
 
 		log_set_stage("prevent");
 		if ((rc = do_prevent(x)) != EXIT_OK)
-			return rc;
+		{
+			if (db_is_down(x->db))
+				return EXIT_UNAVAILABLE;
+			/* a model that cannot be fitted (e.g. collinear indicators) must not cost the
+			 * outreach teams their lists: the run goes on without the prevention view */
+			log_warn("prevention view skipped: %s", x->err);
+			prevent_result_free(&x->prevent);
+			x->err[0] = '\0';
+		}
+		else
+			x->prevent_ok = 1;
 		stage_done(x, "prevent");
 	}
 	return EXIT_OK;
@@ -317,7 +328,7 @@ static int
 publish(run_ctx *x)
 {
 	outputs_run o = {x->run_id, x->cfg, &x->ref, &x->in, &x->cases, &x->areas, x->w, &x->score, NULL,
-	x->cfg->prevent_covariates[0] ? &x->prevent : NULL};
+	x->prevent_ok ? &x->prevent : NULL};
 	char		secs[1100];
 
 	log_set_stage("outputs");
@@ -389,8 +400,10 @@ run_nightly(const config *cfg)
 	}
 	if ((lk = db_try_run_lock(x.db, &holder, x.err, sizeof(x.err))) <= 0)
 	{
-		if (lk == 0)
+		if (lk == 0 && holder > 0)
 			log_error("another vsp run holds the lock (run %lld): not starting", (long long) holder);
+		else if (lk == 0)
+			log_error("another vsp process holds the run lock (no run recorded: a purge?): not starting");
 		else
 			log_error("%s", x.err);
 		db_close(x.db);

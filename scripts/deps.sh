@@ -8,7 +8,7 @@ PKGS=(build-essential pkg-config libgdal-dev gdal-bin libproj-dev proj-bin libpq
       poppler-utils)
 # optional extras for the reference cross-checks (R spdep) — EXTRA=1 adds them
 if [ "${VSP_DEPS_EXTRA:-0}" = 1 ]; then
-	PKGS+=(r-base-core r-cran-spdep postgresql-15-postgis-3 man-db systemd)
+	PKGS+=(r-base-core r-cran-spdep postgresql-15-postgis-3 man-db systemd valgrind)
 fi
 # the browser map (map.html): Node.js and npm install Leaflet into web/; Debian's packages only
 # when the commands are missing (NodeSource's nodejs carries its own npm and conflicts with

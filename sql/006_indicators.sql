@@ -30,7 +30,9 @@ CREATE TABLE vsp.prevent_fit (
     level           text NOT NULL,
     covariates      text[] NOT NULL,
     n_areas         integer NOT NULL,
-    n_fitted        integer NOT NULL,
+    n_fitted        integer NOT NULL,                -- areas with an expectation
+    n_used          integer NOT NULL,                -- of those, used to estimate the model
+    n_left_out      integer NOT NULL,                -- left out of the second fit: excess in the first
     n_no_households integer NOT NULL,
     n_no_indicators integer NOT NULL,
     df              integer NOT NULL,

@@ -7,24 +7,25 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
+VSP=${VSP_BIN:-bin/vsp}
 t=$(mktemp -d "${TMPDIR:-/tmp}/vsp-e2e-XXXXXX")
 trap 'rm -rf "$t"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # same seed twice: byte-identical files; another seed: other signals
-bin/vsp synth --quiet --output "$t/a" --seed 7
-bin/vsp synth --quiet --output "$t/b" --seed 7
-bin/vsp synth --quiet --output "$t/c" --seed 8
+"$VSP" synth --quiet --output "$t/a" --seed 7
+"$VSP" synth --quiet --output "$t/b" --seed 7
+"$VSP" synth --quiet --output "$t/c" --seed 8
 (cd "$t/a" && sha256sum * | sort) > "$t/a.sha"
 (cd "$t/b" && sha256sum * | sort) > "$t/b.sha"
 diff "$t/a.sha" "$t/b.sha" || fail "same seed gave different files"
 cmp -s "$t/a/signals.csv" "$t/c/signals.csv" && fail "different seeds gave the same signals"
 
-bin/vsp synth --quiet --output "$t/city" --seed 42 --load
+"$VSP" synth --quiet --output "$t/city" --seed 42 --load
 sed -e "s|demo-out/city/city.gpkg|$t/city/city.gpkg|" -e "s|demo-out/runs|$t/out|" config/demo.ini > "$t/demo.ini"
 
-bin/vsp run --config "$t/demo.ini" --as-of 2026-09-30 > "$t/run1.out" 2> "$t/run1.log" || { cat "$t/run1.log"; fail "first run"; }
-bin/vsp run --config "$t/demo.ini" --as-of 2026-10-31 > "$t/run2.out" 2> "$t/run2.log" || { cat "$t/run2.log"; fail "second run"; }
+"$VSP" run --config "$t/demo.ini" --as-of 2026-09-30 > "$t/run1.out" 2> "$t/run1.log" || { cat "$t/run1.log"; fail "first run"; }
+"$VSP" run --config "$t/demo.ini" --as-of 2026-10-31 > "$t/run2.out" 2> "$t/run2.log" || { cat "$t/run2.log"; fail "second run"; }
 latest="$t/out/latest"
 [ "$(readlink "$latest")" = 2026-10-31 ] || fail "latest does not point at 2026-10-31"
 for f in areas-pc4.csv areas-pc4.xlsx areas.gpkg areas-pc4.geojson map.png map.svg map.pdf summary.md \
@@ -66,7 +67,7 @@ grep -q '</svg>' "$latest/map.svg" || fail "map.svg is not an SVG"
 # a run killed while writing outputs leaves latest and the previous results intact
 before=$(cd "$latest" && sha256sum areas-pc4.csv)
 nres=$(psql -X -A -t -c "SELECT count(*) FROM vsp.area_scores")
-bin/vsp run --config "$t/demo.ini" --as-of 2026-10-31 2> "$t/kill.log" &
+"$VSP" run --config "$t/demo.ini" --as-of 2026-10-31 2> "$t/kill.log" &
 pid=$!
 for _ in $(seq 1 200); do
 	ls -d "$t/out/"*.tmp-* >/dev/null 2>&1 && break
@@ -78,14 +79,14 @@ wait $pid 2>/dev/null || true
 (cd "$latest" && echo "$before" | sha256sum -c --quiet) || fail "killed run changed the published area list"
 [ "$(psql -X -A -t -c "SELECT count(*) FROM vsp.area_scores")" = "$nres" ] || fail "killed run changed area_scores"
 # the next run cleans up and succeeds; the killed one shows as failed
-bin/vsp run --config "$t/demo.ini" --as-of 2026-10-31 > "$t/run-after.out" 2> "$t/run-after.log" || { cat "$t/run-after.log"; fail "run after kill"; }
+"$VSP" run --config "$t/demo.ini" --as-of 2026-10-31 > "$t/run-after.out" 2> "$t/run-after.log" || { cat "$t/run-after.log"; fail "run after kill"; }
 ls -d "$t/out/"*.tmp-* >/dev/null 2>&1 && fail "stale temporary folder left"
 [ "$(psql -X -A -t -c "SELECT count(*) FROM vsp.runs WHERE status = 'running'")" = 0 ] || fail "a run still shows as running"
 
 # all planted bad rows quarantined with the right reason, and no good row: a run whose window
 # covers all 12 months (and a quality gate that lets 1 % pass)
 sed -e "s|^window_days = 90|window_days = 400|" "$t/demo.ini" > "$t/all.ini"
-bin/vsp run --config "$t/all.ini" --as-of 2026-10-31 --output "$t/out-all" > "$t/run3.out" 2> "$t/run3.log" || { cat "$t/run3.log"; fail "full-window run"; }
+"$VSP" run --config "$t/all.ini" --as-of 2026-10-31 --output "$t/out-all" > "$t/run3.out" 2> "$t/run3.log" || { cat "$t/run3.log"; fail "full-window run"; }
 psql -X -A -t -F, -c "SELECT (raw->>'row_id')::bigint, reason FROM vsp.quarantine
 	WHERE run_id = (SELECT max(run_id) FROM vsp.runs) ORDER BY 1" > "$t/quar.txt"
 tail -n +2 "$t/city/truth_bad_rows.csv" | awk -F, '{print $1","$3}' | sort -t, -k1,1n > "$t/truth.txt"
@@ -108,7 +109,7 @@ grep -qFf "$t/bsn.txt" "$latest"/areas-pc4.csv "$latest"/areas-pc4.geojson "$lat
 	fail "a BSN in an area output"
 # household lists: capacity respected, nobody in follow-up (BSN shown with include_names)
 sed -e 's|^key_secret = demo-only-secret|key_secret = demo-only-secret\ninclude_names = true|' "$t/demo.ini" > "$t/names.ini"
-bin/vsp run --config "$t/names.ini" --as-of 2026-10-31 --output "$t/out-names" > /dev/null 2> "$t/run-names.log" || { cat "$t/run-names.log"; fail "run with names"; }
+"$VSP" run --config "$t/names.ini" --as-of 2026-10-31 --output "$t/out-names" > /dev/null 2> "$t/run-names.log" || { cat "$t/run-names.log"; fail "run with names"; }
 psql -X -A -t -c "SELECT DISTINCT s.bsn FROM platform.signaal s
 	WHERE s.bsn IS NOT NULL AND (s.status IN ('Opgepakt', 'Inwoner al bekend bij schuldhulpverlening')
 	OR EXISTS (SELECT 1 FROM platform.zaak z WHERE z.signaal_id = s.signaal_id AND z.datum_opgepakt <= '2026-10-31'
@@ -132,7 +133,7 @@ psql -X -A -t -c "SELECT area_code, hh_signal, rate, gi_z FROM vsp.area_scores s
 psql -X -q -c "INSERT INTO platform.signaal (signaal_id, partner_type, bedrag, signaaldatum, postcode, huisnummer, ontvangen_op)
 	SELECT 'late-' || row_id, partner_type, bedrag, '2026-09-20', postcode, huisnummer, '2026-10-15 10:00+02'
 	FROM platform.signaal WHERE row_id % 7 = 0"
-bin/vsp run --config "$t/demo.ini" --as-of 2026-09-30 > /dev/null 2> "$t/rerun.log" || { cat "$t/rerun.log"; fail "rerun"; }
+"$VSP" run --config "$t/demo.ini" --as-of 2026-09-30 > /dev/null 2> "$t/rerun.log" || { cat "$t/rerun.log"; fail "rerun"; }
 psql -X -A -t -c "SELECT area_code, hh_signal, rate, gi_z FROM vsp.area_scores s JOIN vsp.runs r USING (run_id)
 	WHERE r.as_of = '2026-09-30' AND r.status = 'succeeded' ORDER BY 1" > "$t/after.txt"
 diff -q "$t/before.txt" "$t/after.txt" > /dev/null || fail "rerun of 2026-09-30 changed after later signals arrived"
@@ -143,7 +144,7 @@ diff -q "$t/before.txt" "$t/after.txt" > /dev/null || fail "rerun of 2026-09-30 
 psql -X -q -c "UPDATE platform.signaal SET postcode = 'XX' || postcode WHERE row_id % 10 = 0 AND signaaldatum > '2026-08-01'"
 before=$(readlink "$latest"; cd "$latest" && sha256sum areas-pc4.csv)
 set +e
-bin/vsp run --config "$t/demo.ini" --as-of 2026-10-31 > /dev/null 2> "$t/gate.log"; rc=$?
+"$VSP" run --config "$t/demo.ini" --as-of 2026-10-31 > /dev/null 2> "$t/gate.log"; rc=$?
 set -e
 [ "$rc" = 3 ] || { cat "$t/gate.log"; fail "quality gate exit $rc, expected 3"; }
 grep -q 'quality gate.*postcode_malformed' "$t/gate.log" || fail "gate message does not name the top reason"

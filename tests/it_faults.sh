@@ -106,6 +106,8 @@ cfg_case "unknown variable" '$a [score]\nvariable = median' '\[score\] variable'
 cfg_case "bool that is not" '$a [privacy]\ninclude_names = maybe' '\[privacy\] include_names: "maybe"'
 cfg_case "empty output_dir" 's|^output_dir = .*|output_dir =|' '\[run\] output_dir'
 cfg_case "missing id_field" 's|^id_field = pc4|id_field =|' '\[areas\] id_field'
+cfg_case "a value continued on an indented line" 's/^conninfo =.*/conninfo = host=db\n  dbname=vsp/' \
+	'bad\.ini:4: an indented line continues the value of \[database\] conninfo'
 cfg_case "line too long for inih" "s/^conninfo =.*/conninfo = host=db $(printf 'x%.0s' $(seq 1 220))/" \
 	'bad\.ini:[0-9]+: line longer than'
 printf '[areas]\nsource = a\0b\n' > "$t/bad.ini"

@@ -72,6 +72,8 @@ test_full(void **state)
 	config_free(&c);
 }
 
+#define X50 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+
 /* Each bad file gives -1 and a message naming the offending item. */
 static void
 test_errors(void **state)
@@ -92,6 +94,15 @@ test_errors(void **state)
 		{"[areas]\nsource = a\nid_field = b\n[privacy]\ninclude_names = maybe\n", "include_names"},
 		{"[areas]\nsource = a\nid_field = b\n[team X]\ncapacity = 5\n", "team X"},
 		{"[areas\nsource = a\n", "bad.ini:1: key source outside any [section]"},
+		/* a value continued on an indented line would replace, not extend, a single value */
+		{"[areas]\nsource = a\nid_field = b\n[database]\nconninfo = host=x\n\n  dbname=y\n",
+		"bad.ini:7: an indented line continues the value of [database] conninfo"},
+		{"[areas]\nsource = a\nid_field = b\n[run]\nwindow_days = 30\n  level = pc6\n",
+		"bad.ini:6: an indented line continues the value of [run] window_days"},
+		/* longer than inih's line buffer: refused, not split into a cut value and a stray line */
+		{"[areas]\nsource = a\nid_field = b\n[database]\nconninfo = host=db " X50 X50 X50 X50 "\n", "bad.ini:5: line longer than"},
+		/* inih keeps 49 characters of a section name: two such teams would merge */
+		{"[areas]\nsource = a\nid_field = b\n[team " X50 "]\nareas = 1311\n", "bad.ini:4: section name longer than 49"},
 	};
 
 	(void) state;
@@ -114,6 +125,32 @@ test_errors(void **state)
 		assert_int_equal(config_load("/nonexistent/vsp.ini", &c, err, sizeof(err)), -1);
 		assert_non_null(strstr(err, "/nonexistent/vsp.ini"));
 	}
+}
+
+/* Config text from memory: the bytes are parsed and hashed as they are; a NUL byte is refused;
+ * a team's areas may go on over indented lines. */
+static void
+test_buffer(void **state)
+{
+	static const char nul[] = "[areas]\nsource = a\0b\nid_field = c\n";
+	static const char cont[] = "[areas]\nsource = a.gpkg\nid_field = pc4\n[team Noord]\nareas = 1311, 1312,\n  1313\n";
+	config		c, f;
+	char		err[512];
+
+	(void) state;
+	assert_int_equal(config_load_buffer("mem.ini", nul, sizeof(nul) - 1, &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "mem.ini: not a text file"));
+	assert_null(c.path);		/* freed on failure */
+	assert_int_equal(config_load_buffer("mem.ini", cont, sizeof(cont) - 1, &c, err, sizeof(err)), 0);
+	assert_string_equal(c.path, "mem.ini");
+	assert_int_equal(c.nteams, 1);
+	assert_int_equal(c.teams[0].nareas, 3);
+	assert_string_equal(c.teams[0].areas[2], "1313");
+	/* the same text from a file: the same hash */
+	assert_int_equal(config_load(write_ini("cont.ini", cont), &f, err, sizeof(err)), 0);
+	assert_string_equal(c.sha256, f.sha256);
+	config_free(&c);
+	config_free(&f);
 }
 
 /* Same bytes → same hash; one byte more → another. */
@@ -142,6 +179,7 @@ main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_hash),
+		cmocka_unit_test(test_buffer),
 	};
 
 	dir = test_tmpdir();

@@ -1,0 +1,1232 @@
+/*
+ * pipeline/outputs_stream.c — the area list (CSV and XLSX) and the GeoJSON layer, written in
+ * one parallel pass instead of through GDAL's drivers.
+ *
+ * Through GDAL 3.6's CSV, XLSX and GeoJSON drivers these three files of a national PC6 run
+ * (450k areas) cost more than a minute: every GeoJSON feature is built as a json-c tree and
+ * its geometry transformed point by point, every XLSX cell printed through CPLString and the
+ * 350 MB sheet deflated at level 6 on one core.  Here the areas are cut into blocks in rank
+ * order; one thread formats a block into its own buffers (the features themselves are built
+ * by outputs_area_values, exactly as for GDAL), deflates the block's part of the sheet as an
+ * independent run of deflate blocks ended by a sync flush (as pigz does), and the blocks are
+ * written in order.  Memory stays bounded: a round of blocks at a time.
+ *
+ * The files are what GDAL 3.6 writes, so that nothing downstream changes:
+ *   CSV      a header of field names, then per area each field's text (OGR_F_GetFieldAsString;
+ *            %.15g for reals), quoted where it holds a comma, a quote, CR or LF (quotes
+ *            doubled), lines ended by CRLF (the layer options LINEFORMAT=CRLF and
+ *            STRING_QUOTING=IF_NEEDED);
+ *   GeoJSON  RFC 7946: lon/lat in EPSG:4326 through the same PROJ transformation, 6 decimals
+ *            with trailing zeros trimmed (GDAL's OGRFormatDouble, intelliround included),
+ *            exterior rings counter-clockwise and holes clockwise, a one-part multipolygon as
+ *            a Polygon; only the properties that are set, reals as %.17g or the first of
+ *            %.16g .. %.14g without a run of 000000/999999 after the point, json-c's spacing
+ *            and string escapes;
+ *   XLSX     the same cells as GDAL's driver (numbers as numbers, %.16g for reals, text as
+ *            text; an unset field leaves its cell out) in one sheet named after the layer;
+ *            text as inline strings instead of a shared-string table, Deflate level 1.
+ * tests/it_e2e.sh and `make bench` compare against GDAL's own output.
+ */
+#include "outputs.h"
+#include "outputs_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define AREAS_PER_BLOCK		2048
+#define BLOCKS_PER_THREAD	4		/* blocks per thread in one round */
+#define ZIP_LIMIT			UINT32_MAX	/* no ZIP64: sizes and offsets in 32 bits */
+
+/* ---- growing text buffer; a failed allocation is remembered, not reported at each call ---- */
+
+typedef struct sbuf
+{
+	char	   *p;
+	size_t		n,
+				cap;
+	int			oom;
+} sbuf;
+
+static int
+sb_grow(sbuf *b, size_t more)
+{
+	size_t		cap;
+	char	   *np;
+
+	if (b->oom)
+		return -1;
+	if (b->n + more <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 1 << 16;
+	while (cap < b->n + more)
+		cap *= 2;
+	if (!(np = realloc(b->p, cap)))
+	{
+		b->oom = 1;
+		return -1;
+	}
+	b->p = np;
+	b->cap = cap;
+	return 0;
+}
+
+static void
+sb_put(sbuf *b, const char *s, size_t len)
+{
+	if (sb_grow(b, len) == 0)
+	{
+		memcpy(b->p + b->n, s, len);
+		b->n += len;
+	}
+}
+
+static void
+sb_puts(sbuf *b, const char *s)
+{
+	sb_put(b, s, strlen(s));
+}
+
+static void
+sb_printf(sbuf *b, const char *fmt,...) __attribute__((format(printf, 2, 3)));
+
+static void
+sb_printf(sbuf *b, const char *fmt,...)
+{
+	va_list		ap;
+	int			len;
+
+	if (sb_grow(b, 64) != 0)
+		return;
+	va_start(ap, fmt);
+	len = vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+	{
+		b->oom = 1;
+		return;
+	}
+	if ((size_t) len >= b->cap - b->n)
+	{
+		if (sb_grow(b, (size_t) len + 1) != 0)
+			return;
+		va_start(ap, fmt);
+		vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
+		va_end(ap);
+	}
+	b->n += (size_t) len;
+}
+
+/* ---- numbers as GDAL prints them ---- */
+
+/* Round a decimal string up by one unit in its last digit (GDAL's roundup). */
+static void
+dec_roundup(char *s)
+{
+	char	   *start = s[0] == '-' ? s + 1 : s;
+	size_t		len = strlen(start);
+
+	for (size_t k = len; k-- > 0;)
+	{
+		if (start[k] == '.')
+			continue;
+		if (start[k] != '9')
+		{
+			start[k]++;
+			return;
+		}
+		start[k] = '0';
+	}
+	memmove(start + 1, start, len + 1);
+	start[0] = '1';
+}
+
+/*
+ * GDAL's intelliround for fixed-point text longer than 10 characters: trailing 00000x or
+ * 99999x (and two longer patterns) are taken as binary-to-decimal noise and cut off.
+ */
+static void
+intelliround(char *s)
+{
+	char	   *dot = strchr(s, '.');
+	size_t		i = strlen(s),
+				idot,
+				before;
+
+	if (!dot || strpbrk(s, "eE") || i <= 10)
+		return;
+	idot = (size_t) (dot - s);
+	before = idot - 1;
+	if (s[0] == '-')
+		before--;
+	if (s[i - 2] == '0' && s[i - 3] == '0' && s[i - 4] == '0' && s[i - 5] == '0' && s[i - 6] == '0')
+		s[i - 1] = '\0';
+	else if (idot < i - 8 && (before >= 4 || s[i - 3] == '0') && (before >= 5 || s[i - 4] == '0') &&
+			 (before >= 6 || s[i - 5] == '0') && (before >= 7 || s[i - 6] == '0') &&
+			 (before >= 8 || s[i - 7] == '0') && s[i - 8] == '0' && s[i - 9] == '0')
+		s[i - 8] = '\0';
+	else if (s[i - 2] == '9' && s[i - 3] == '9' && s[i - 4] == '9' && s[i - 5] == '9' && s[i - 6] == '9')
+	{
+		s[i - 6] = '\0';
+		dec_roundup(s);
+	}
+	else if (idot < i - 9 && (before >= 4 || s[i - 3] == '9') && (before >= 5 || s[i - 4] == '9') &&
+			 (before >= 6 || s[i - 5] == '9') && (before >= 7 || s[i - 6] == '9') &&
+			 (before >= 8 || s[i - 7] == '9') && s[i - 8] == '9' && s[i - 9] == '9')
+	{
+		s[i - 9] = '\0';
+		dec_roundup(s);
+	}
+}
+
+/*
+ * A coordinate as GDAL's GeoJSON writer prints it at COORDINATE_PRECISION=6: %.6f,
+ * intelliround, trailing zeros removed but one kept after the point.  out holds 48 bytes.
+ * The common case is done in integers: v * 1e6 is rounded the way %.6f rounds v unless it
+ * lies within 1e-7 of a half (its own rounding error is below 1e-8 for |v| < 1e9).
+ */
+static size_t
+fmt_coord(double v, char *out)
+{
+	double		t = v * 1e6,
+				r = nearbyint(t);
+	size_t		len;
+
+	if (fabs(v) < 1e9 && fabs(fabs(t - r) - 0.5) > 1e-7 && !(r == 0 && signbit(v)))
+	{
+		long long	q = (long long) r,
+					ip,
+					fp;
+		char	   *p = out;
+
+		if (q < 0)
+		{
+			*p++ = '-';
+			q = -q;
+		}
+		ip = q / 1000000;
+		fp = q % 1000000;
+		p += sprintf(p, "%lld.%06lld", ip, fp);
+		len = (size_t) (p - out);
+	}
+	else if (!isfinite(v))
+		return (size_t) sprintf(out, "%s", isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
+	else
+		len = (size_t) snprintf(out, 48, "%.6f", v);
+	if (len > 10)
+	{
+		intelliround(out);
+		len = strlen(out);
+	}
+	if (strchr(out, '.'))
+	{
+		while (len > 0 && out[len - 1] == '0')
+			len--;
+		if (out[len - 1] == '.')
+			out[len++] = '0';
+		out[len] = '\0';
+	}
+	return len;
+}
+
+/*
+ * A real property as GDAL's GeoJSON writer prints it (default SIGNIFICANT_FIGURES): %.17g,
+ * or the first of %.16g, %.15g, %.14g whose text after the point has no 999999 or 000000 run
+ * when %.17g has one; ".0" appended to text without a point or an exponent.
+ */
+static size_t
+fmt_json_real(double v, char *out)
+{
+	int			len = snprintf(out, 40, "%.17g", v);
+	const char *dot = strchr(out, '.');
+
+	if (dot && (strstr(dot, "999999") || strstr(dot, "000000")))
+	{
+		int			ok = 0;
+
+		for (int sig = 16; sig >= 14 && !ok; sig--)
+		{
+			len = snprintf(out, 40, "%.*g", sig, v);
+			dot = strchr(out, '.');
+			ok = dot && !strstr(dot, "999999") && !strstr(dot, "000000");
+		}
+		if (!ok)
+			len = snprintf(out, 40, "%.17g", v);
+	}
+	if (!strchr(out, '.') && !strchr(out, 'e'))
+	{
+		memcpy(out + len, ".0", 3);
+		len += 2;
+	}
+	return (size_t) len;
+}
+
+/* ---- text escapes ---- */
+
+/* A JSON string as json-c writes it (no escaping of '/'). */
+static void
+put_json_string(sbuf *b, const char *s)
+{
+	sb_put(b, "\"", 1);
+	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+	{
+		switch (*p)
+		{
+			case '"': sb_put(b, "\\\"", 2); break;
+			case '\\': sb_put(b, "\\\\", 2); break;
+			case '\b': sb_put(b, "\\b", 2); break;
+			case '\f': sb_put(b, "\\f", 2); break;
+			case '\n': sb_put(b, "\\n", 2); break;
+			case '\r': sb_put(b, "\\r", 2); break;
+			case '\t': sb_put(b, "\\t", 2); break;
+			default:
+				if (*p < 0x20)
+					sb_printf(b, "\\u%04x", *p);
+				else
+					sb_put(b, (const char *) p, 1);
+		}
+	}
+	sb_put(b, "\"", 1);
+}
+
+/* A CSV field: as is, or quoted (quotes doubled) when it holds a comma, quote, CR or LF. */
+static void
+put_csv_field(sbuf *b, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n"))
+	{
+		sb_puts(b, s);
+		return;
+	}
+	sb_put(b, "\"", 1);
+	for (; *s; s++)
+	{
+		if (*s == '"')
+			sb_put(b, "\"", 1);
+		sb_put(b, s, 1);
+	}
+	sb_put(b, "\"", 1);
+}
+
+/* XML character data: &, <, > and " escaped; control characters other than tab/LF/CR dropped
+ * (XML 1.0 cannot hold them). */
+static void
+put_xml_text(sbuf *b, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+	{
+		switch (*p)
+		{
+			case '&': sb_put(b, "&amp;", 5); break;
+			case '<': sb_put(b, "&lt;", 4); break;
+			case '>': sb_put(b, "&gt;", 4); break;
+			case '"': sb_put(b, "&quot;", 6); break;
+			default:
+				if (*p >= 0x20 || *p == '\t' || *p == '\n' || *p == '\r')
+					sb_put(b, (const char *) p, 1);
+		}
+	}
+}
+
+/* Spreadsheet column name of 0-based column c: A .. Z, AA .. */
+static void
+col_name(int c, char out[8])
+{
+	char		tmp[8];
+	int			n = 0;
+
+	for (c++; c > 0; c = (c - 1) / 26)
+		tmp[n++] = (char) ('A' + (c - 1) % 26);
+	for (int k = 0; k < n; k++)
+		out[k] = tmp[n - 1 - k];
+	out[n] = '\0';
+}
+
+/* ---- ZIP container (no ZIP64), deflated entries ---- */
+
+typedef struct zip_entry
+{
+	char		name[64];
+	uint32_t	crc,
+				csize,
+				usize,
+				offset;
+	int			streamed;		/* sizes in a data descriptor after the data */
+} zip_entry;
+
+typedef struct zip_out
+{
+	FILE	   *f;
+	uint64_t	pos;
+	zip_entry	e[16];
+	int			n;
+	int			failed;
+	uint64_t	stream_usize,	/* of the streamed entry so far */
+				stream_csize;
+} zip_out;
+
+static void
+le16(unsigned char *p, unsigned v)
+{
+	p[0] = (unsigned char) v;
+	p[1] = (unsigned char) (v >> 8);
+}
+
+static void
+le32(unsigned char *p, uint32_t v)
+{
+	le16(p, v & 0xffff);
+	le16(p + 2, v >> 16);
+}
+
+static void
+zip_write(zip_out *z, const void *p, size_t len)
+{
+	if (z->failed)
+		return;
+	if (len && fwrite(p, 1, len, z->f) != len)
+		z->failed = 1;
+	z->pos += len;
+}
+
+/* 1980-01-01 00:00, so the same input gives the same bytes */
+#define ZIP_DOS_TIME	0
+#define ZIP_DOS_DATE	0x21
+
+static void
+zip_local_header(zip_out *z, const zip_entry *e)
+{
+	unsigned char h[30];
+	size_t		nlen = strlen(e->name);
+
+	le32(h, 0x04034b50);
+	le16(h + 4, 20);
+	le16(h + 6, e->streamed ? 0x0008 : 0);
+	le16(h + 8, 8);
+	le16(h + 10, ZIP_DOS_TIME);
+	le16(h + 12, ZIP_DOS_DATE);
+	le32(h + 14, e->streamed ? 0 : e->crc);
+	le32(h + 18, e->streamed ? 0 : e->csize);
+	le32(h + 22, e->streamed ? 0 : e->usize);
+	le16(h + 26, (unsigned) nlen);
+	le16(h + 28, 0);
+	zip_write(z, h, sizeof(h));
+	zip_write(z, e->name, nlen);
+}
+
+/* One small entry, deflated in memory. */
+static int
+zip_add(zip_out *z, const char *name, const char *data, size_t len)
+{
+	zip_entry  *e = &z->e[z->n++];
+	uLong		bound;
+	unsigned char *out;
+	z_stream	zs;
+
+	memset(e, 0, sizeof(*e));
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	memset(&zs, 0, sizeof(zs));
+	if (deflateInit2(&zs, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	bound = deflateBound(&zs, (uLong) len);
+	if (!(out = malloc(bound)))
+	{
+		deflateEnd(&zs);
+		return -1;
+	}
+	zs.next_in = (Bytef *) data;
+	zs.avail_in = (uInt) len;
+	zs.next_out = out;
+	zs.avail_out = (uInt) bound;
+	if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
+	{
+		deflateEnd(&zs);
+		free(out);
+		return -1;
+	}
+	e->crc = (uint32_t) crc32(0, (const Bytef *) data, (uInt) len);
+	e->csize = (uint32_t) zs.total_out;
+	e->usize = (uint32_t) len;
+	e->offset = (uint32_t) z->pos;
+	deflateEnd(&zs);
+	zip_local_header(z, e);
+	zip_write(z, out, e->csize);
+	free(out);
+	return 0;
+}
+
+/* Deflate len bytes at p as a sync-flushed run of blocks (no final block) into *out and *outlen
+ * (malloc'ed) and their CRC.  0 or -1. */
+static int
+deflate_part(const char *p, size_t len, unsigned char **out, size_t *outlen, uint32_t *crc)
+{
+	z_stream	zs;
+	uLong		bound;
+	int			rc;
+
+	*out = NULL;
+	*outlen = 0;
+	*crc = (uint32_t) crc32(0, (const Bytef *) p, (uInt) len);
+	if (len == 0)
+		return 0;
+	memset(&zs, 0, sizeof(zs));
+	if (deflateInit2(&zs, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	bound = deflateBound(&zs, (uLong) len) + 64;
+	if (!(*out = malloc(bound)))
+	{
+		deflateEnd(&zs);
+		return -1;
+	}
+	zs.next_in = (Bytef *) p;
+	zs.avail_in = (uInt) len;
+	zs.next_out = *out;
+	zs.avail_out = (uInt) bound;
+	rc = deflate(&zs, Z_SYNC_FLUSH);
+	*outlen = zs.total_out;
+	deflateEnd(&zs);
+	if (rc != Z_OK || zs.avail_in != 0)
+	{
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* The streamed sheet entry: begin, parts, end (final empty block, data descriptor). */
+static zip_entry *
+zip_stream_begin(zip_out *z, const char *name)
+{
+	zip_entry  *e = &z->e[z->n++];
+
+	memset(e, 0, sizeof(*e));
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	e->streamed = 1;
+	e->offset = (uint32_t) z->pos;
+	zip_local_header(z, e);
+	return e;
+}
+
+static void
+zip_stream_part(zip_out *z, zip_entry *e, const unsigned char *zdata, size_t zlen, uint32_t crc,
+				size_t len)
+{
+	e->crc = z->stream_usize == 0 ? crc : (uint32_t) crc32_combine(e->crc, crc, (z_off_t) len);
+	z->stream_usize += len;
+	z->stream_csize += zlen;
+	zip_write(z, zdata, zlen);
+}
+
+static int
+zip_stream_end(zip_out *z, zip_entry *e)
+{
+	static const unsigned char final_block[2] = {0x03, 0x00};	/* empty static block, BFINAL */
+	unsigned char d[16];
+
+	zip_write(z, final_block, 2);
+	z->stream_csize += 2;
+	if (z->stream_usize > ZIP_LIMIT || z->stream_csize > ZIP_LIMIT)
+		return -1;
+	e->usize = (uint32_t) z->stream_usize;
+	e->csize = (uint32_t) z->stream_csize;
+	le32(d, 0x08074b50);
+	le32(d + 4, e->crc);
+	le32(d + 8, e->csize);
+	le32(d + 12, e->usize);
+	zip_write(z, d, sizeof(d));
+	return 0;
+}
+
+static int
+zip_finish(zip_out *z)
+{
+	uint64_t	cd = z->pos;
+	unsigned char h[46],
+				end[22];
+
+	for (int k = 0; k < z->n; k++)
+	{
+		const zip_entry *e = &z->e[k];
+		size_t		nlen = strlen(e->name);
+
+		le32(h, 0x02014b50);
+		le16(h + 4, 20);
+		le16(h + 6, 20);
+		le16(h + 8, e->streamed ? 0x0008 : 0);
+		le16(h + 10, 8);
+		le16(h + 12, ZIP_DOS_TIME);
+		le16(h + 14, ZIP_DOS_DATE);
+		le32(h + 16, e->crc);
+		le32(h + 20, e->csize);
+		le32(h + 24, e->usize);
+		le16(h + 28, (unsigned) nlen);
+		le16(h + 30, 0);
+		le16(h + 32, 0);
+		le16(h + 34, 0);
+		le16(h + 36, 0);
+		le32(h + 38, 0);
+		le32(h + 42, e->offset);
+		zip_write(z, h, sizeof(h));
+		zip_write(z, e->name, nlen);
+	}
+	if (z->pos > ZIP_LIMIT)
+		return -1;
+	le32(end, 0x06054b50);
+	le16(end + 4, 0);
+	le16(end + 6, 0);
+	le16(end + 8, (unsigned) z->n);
+	le16(end + 10, (unsigned) z->n);
+	le32(end + 12, (uint32_t) (z->pos - cd));
+	le32(end + 16, (uint32_t) cd);
+	le16(end + 20, 0);
+	zip_write(z, end, sizeof(end));
+	return z->failed ? -1 : 0;
+}
+
+/* ---- the pass ---- */
+
+typedef struct block_out
+{
+	sbuf		csv,
+				xml,
+				json;
+	unsigned char *z;			/* deflated xml */
+	size_t		zlen;
+	uint32_t	crc;
+	int			failed;			/* 1 memory, 2 transformation, 3 extent */
+} block_out;
+
+typedef struct pass
+{
+	const outputs_run *r;
+	const size_t *order;
+	OGRFeatureDefnH tdef,		/* lists: counts as text, rounded reals */
+				gdef;			/* layers */
+	int			nf;
+	OGRFieldType *ttype,
+			   *gtype;
+	const char **gname;
+	OGRCoordinateTransformationH *ct;	/* one per thread: PROJ objects are not shared */
+	int			want_csv,
+				want_xlsx,
+				want_json;
+} pass;
+
+typedef struct coords
+{
+	double	   *x,
+			   *y,
+			   *z;
+	size_t		cap;
+} coords;
+
+static int
+coords_fit(coords *c, size_t n)
+{
+	if (n <= c->cap)
+		return 0;
+	free(c->x);
+	free(c->y);
+	free(c->z);
+	c->x = malloc(n * sizeof(double));
+	c->y = malloc(n * sizeof(double));
+	c->z = calloc(n, sizeof(double));
+	c->cap = (c->x && c->y && c->z) ? n : 0;
+	return c->cap ? 0 : -1;
+}
+
+/* One ring as [ [ x, y ], ... ] in lon/lat, turned per the right-hand rule.  0, or 2 when a
+ * point cannot be transformed, 3 when it lands outside lon/lat bounds. */
+static int
+put_ring(sbuf *b, OGRGeometryH ring, int exterior, OGRCoordinateTransformationH ct, coords *c)
+{
+	int			np = OGR_G_GetPointCount(ring);
+	double		area = 0;
+	int			invert;
+	char		tx[48],
+				ty[48];
+
+	if (np <= 0)
+	{
+		sb_puts(b, "[ ]");
+		return 0;
+	}
+	if (coords_fit(c, (size_t) np) != 0)
+		return 1;
+	OGR_G_GetPoints(ring, c->x, sizeof(double), c->y, sizeof(double), NULL, 0);
+	memset(c->z, 0, (size_t) np * sizeof(double));
+	if (ct && !OCTTransform(ct, np, c->x, c->y, c->z))
+		return 2;
+	for (int k = 0; k < np; k++)
+	{
+		if (c->x[k] < -180.0 || c->x[k] > 180.0 || c->y[k] < -90.0 || c->y[k] > 90.0)
+			return 3;
+		if (k + 1 < np)
+			area += c->x[k] * c->y[k + 1] - c->x[k + 1] * c->y[k];
+	}
+	if (np > 1)
+		area += c->x[np - 1] * c->y[0] - c->x[0] * c->y[np - 1];
+	/* clockwise = negative area; exterior rings go counter-clockwise, holes clockwise */
+	invert = exterior ? area < 0 : area > 0;
+	sb_put(b, "[ ", 2);
+	for (int k = 0; k < np; k++)
+	{
+		int			q = invert ? np - 1 - k : k;
+		size_t		lx = fmt_coord(c->x[q], tx),
+					ly = fmt_coord(c->y[q], ty);
+
+		if (k)
+			sb_put(b, ", ", 2);
+		sb_put(b, "[ ", 2);
+		sb_put(b, tx, lx);
+		sb_put(b, ", ", 2);
+		sb_put(b, ty, ly);
+		sb_put(b, " ]", 2);
+	}
+	sb_put(b, " ]", 2);
+	return 0;
+}
+
+static int
+put_polygon(sbuf *b, OGRGeometryH poly, OGRCoordinateTransformationH ct, coords *c)
+{
+	int			nr = OGR_G_GetGeometryCount(poly),
+				rc;
+
+	sb_put(b, "[ ", 2);
+	for (int k = 0; k < nr; k++)
+	{
+		if (k)
+			sb_put(b, ", ", 2);
+		if ((rc = put_ring(b, OGR_G_GetGeometryRef(poly, k), k == 0, ct, c)) != 0)
+			return rc;
+	}
+	sb_put(b, " ]", 2);
+	return 0;
+}
+
+static int
+put_geometry(sbuf *b, OGRGeometryH g, OGRCoordinateTransformationH ct, coords *c)
+{
+	OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+	int			rc = 0;
+
+	if (t == wkbMultiPolygon && OGR_G_GetGeometryCount(g) == 1)
+	{
+		g = OGR_G_GetGeometryRef(g, 0);
+		t = wkbPolygon;
+	}
+	if (t == wkbPolygon)
+	{
+		sb_puts(b, "{ \"type\": \"Polygon\", \"coordinates\": ");
+		rc = put_polygon(b, g, ct, c);
+	}
+	else
+	{
+		sb_puts(b, "{ \"type\": \"MultiPolygon\", \"coordinates\": [ ");
+		for (int k = 0; k < OGR_G_GetGeometryCount(g) && rc == 0; k++)
+		{
+			if (k)
+				sb_put(b, ", ", 2);
+			rc = put_polygon(b, OGR_G_GetGeometryRef(g, k), ct, c);
+		}
+		sb_put(b, " ]", 2);
+	}
+	sb_put(b, " }", 2);
+	return rc;
+}
+
+/* Format areas of ranks [k0, k1) into bo; thread th. */
+static void
+format_block(const pass *ps, size_t k0, size_t k1, int th, block_out *bo)
+{
+	const outputs_run *r = ps->r;
+	coords		c = {NULL, NULL, NULL, 0};
+	char		num[48],
+				col[8];
+
+	for (size_t k = k0; k < k1 && !bo->failed; k++)
+	{
+		size_t		i = ps->order[k];
+
+		if (ps->want_csv || ps->want_xlsx)
+		{
+			OGRFeatureH f = OGR_F_Create(ps->tdef);
+			unsigned long long row = (unsigned long long) k + 2;
+
+			if (!f)
+			{
+				bo->failed = 1;
+				break;
+			}
+			outputs_area_values(r, i, 1, f);
+			if (ps->want_xlsx)
+				sb_printf(&bo->xml, "<row r=\"%llu\">", row);
+			for (int j = 0; j < ps->nf; j++)
+			{
+				int			set = OGR_F_IsFieldSetAndNotNull(f, j);
+
+				if (ps->want_csv)
+				{
+					if (j)
+						sb_put(&bo->csv, ",", 1);
+					if (set)
+						put_csv_field(&bo->csv, OGR_F_GetFieldAsString(f, j));
+				}
+				if (!ps->want_xlsx || !set)
+					continue;
+				col_name(j, col);
+				if (ps->ttype[j] == OFTInteger)
+					sb_printf(&bo->xml, "<c r=\"%s%llu\"><v>%d</v></c>", col, row, OGR_F_GetFieldAsInteger(f, j));
+				else if (ps->ttype[j] == OFTReal)
+					sb_printf(&bo->xml, "<c r=\"%s%llu\"><v>%.16g</v></c>", col, row, OGR_F_GetFieldAsDouble(f, j));
+				else
+				{
+					const char *s = OGR_F_GetFieldAsString(f, j);
+					size_t		len = strlen(s);
+					int			keep = len && (s[0] == ' ' || s[len - 1] == ' ');
+
+					sb_printf(&bo->xml, "<c r=\"%s%llu\" t=\"inlineStr\"><is><t%s>", col, row,
+							  keep ? " xml:space=\"preserve\"" : "");
+					put_xml_text(&bo->xml, s);
+					sb_puts(&bo->xml, "</t></is></c>");
+				}
+			}
+			if (ps->want_csv)
+				sb_put(&bo->csv, "\r\n", 2);
+			if (ps->want_xlsx)
+				sb_puts(&bo->xml, "</row>\n");
+			OGR_F_Destroy(f);
+		}
+		if (ps->want_json)
+		{
+			OGRFeatureH f = OGR_F_Create(ps->gdef);
+			int			first = 1,
+						rc;
+
+			if (!f)
+			{
+				bo->failed = 1;
+				break;
+			}
+			outputs_area_values(r, i, 0, f);
+			if (k > 0)
+				sb_put(&bo->json, ",\n", 2);
+			sb_puts(&bo->json, "{ \"type\": \"Feature\", \"properties\": { ");
+			for (int j = 0; j < ps->nf; j++)
+			{
+				if (!OGR_F_IsFieldSet(f, j))
+					continue;
+				if (!first)
+					sb_put(&bo->json, ", ", 2);
+				first = 0;
+				put_json_string(&bo->json, ps->gname[j]);
+				sb_put(&bo->json, ": ", 2);
+				if (OGR_F_IsFieldNull(f, j))
+					sb_puts(&bo->json, "null");
+				else if (ps->gtype[j] == OFTInteger)
+					sb_printf(&bo->json, "%d", OGR_F_GetFieldAsInteger(f, j));
+				else if (ps->gtype[j] == OFTReal)
+				{
+					size_t		len = fmt_json_real(OGR_F_GetFieldAsDouble(f, j), num);
+
+					sb_put(&bo->json, num, len);
+				}
+				else
+					put_json_string(&bo->json, OGR_F_GetFieldAsString(f, j));
+			}
+			sb_puts(&bo->json, first ? "}, \"geometry\": " : " }, \"geometry\": ");
+			OGR_F_Destroy(f);
+			if (r->areas->geom[i])
+			{
+				if ((rc = put_geometry(&bo->json, r->areas->geom[i], ps->ct[th], &c)) != 0)
+					bo->failed = rc;
+			}
+			else
+				sb_puts(&bo->json, "null");
+			sb_puts(&bo->json, " }");
+		}
+	}
+	free(c.x);
+	free(c.y);
+	free(c.z);
+	if (bo->csv.oom || bo->xml.oom || bo->json.oom)
+		bo->failed = 1;
+	if (!bo->failed && ps->want_xlsx && deflate_part(bo->xml.p, bo->xml.n, &bo->z, &bo->zlen, &bo->crc) != 0)
+		bo->failed = 1;
+}
+
+static const char xlsx_content_types[] =
+"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+"<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">"
+"<Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>"
+"<Default Extension=\"xml\" ContentType=\"application/xml\"/>"
+"<Override PartName=\"/docProps/core.xml\" ContentType=\"application/vnd.openxmlformats-package.core-properties+xml\"/>"
+"<Override PartName=\"/docProps/app.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.extended-properties+xml\"/>"
+"<Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/>"
+"<Override PartName=\"/xl/styles.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml\"/>"
+"<Override PartName=\"/xl/worksheets/sheet1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>"
+"</Types>\n";
+
+static const char xlsx_rels[] =
+"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+"<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
+"<Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"xl/workbook.xml\"/>"
+"<Relationship Id=\"rId2\" Type=\"http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties\" Target=\"docProps/core.xml\"/>"
+"<Relationship Id=\"rId3\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties\" Target=\"docProps/app.xml\"/>"
+"</Relationships>\n";
+
+static const char xlsx_app[] =
+"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+"<Properties xmlns=\"http://schemas.openxmlformats.org/officeDocument/2006/extended-properties\" "
+"xmlns:vt=\"http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes\"><TotalTime>0</TotalTime></Properties>\n";
+
+static const char xlsx_core[] =
+"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+"<cp:coreProperties xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/metadata/core-properties\" "
+"xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:dcterms=\"http://purl.org/dc/terms/\" "
+"xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><cp:revision>0</cp:revision></cp:coreProperties>\n";
+
+static const char xlsx_workbook_rels[] =
+"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+"<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
+"<Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles\" Target=\"styles.xml\"/>"
+"<Relationship Id=\"rId2\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet1.xml\"/>"
+"</Relationships>\n";
+
+static const char xlsx_styles[] =
+"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+"<styleSheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
+"<fonts count=\"1\"><font><name val=\"Arial\"/><family val=\"2\"/><sz val=\"10\"/></font></fonts>"
+"<fills count=\"1\"><fill><patternFill patternType=\"none\"/></fill></fills>"
+"<borders count=\"1\"><border><left/><right/><top/><bottom/><diagonal/></border></borders>"
+"<cellStyleXfs count=\"1\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\"/></cellStyleXfs>"
+"<cellXfs count=\"1\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\"/></cellXfs>"
+"<cellStyles count=\"1\"><cellStyle name=\"Normal\" xfId=\"0\" builtinId=\"0\"/></cellStyles>"
+"</styleSheet>\n";
+
+/* workbook.xml with the sheet named after the layer (Excel: at most 31 characters, no []:*?/\) */
+static void
+xlsx_workbook(sbuf *b, const char *layer)
+{
+	char		name[32];
+	size_t		k = 0;
+
+	for (const char *p = layer; *p && k < 31; p++)
+		name[k++] = strchr("[]:*?/\\", *p) ? '_' : *p;
+	name[k] = '\0';
+	sb_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+			"<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "
+			"xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><sheets><sheet name=\"");
+	put_xml_text(b, name);
+	sb_puts(b, "\" sheetId=\"1\" r:id=\"rId2\"/></sheets></workbook>\n");
+}
+
+/* A schema holder: an in-memory layer with the area fields. */
+static OGRLayerH
+schema_layer(GDALDatasetH *ds, const outputs_run *r, int text_counts)
+{
+	GDALDriverH drv = GDALGetDriverByName("Memory");
+	OGRLayerH	l;
+
+	*ds = drv ? GDALCreate(drv, "", 0, 0, 0, GDT_Unknown, NULL) : NULL;
+	if (!*ds)
+		return NULL;
+	l = GDALDatasetCreateLayer(*ds, "areas", NULL, wkbNone, NULL);
+	if (!l || outputs_area_fields(l, r, text_counts) != 0)
+		return NULL;
+	return l;
+}
+
+static FILE *
+open_out(const char *path, char *err, size_t errlen)
+{
+	FILE	   *f = fopen(path, "wb");
+
+	if (!f)
+		snprintf(err, errlen, "outputs: cannot create %s: %s", path, strerror(errno));
+	else
+		setvbuf(f, NULL, _IOFBF, 1 << 20);
+	return f;
+}
+
+static int
+close_out(FILE *f, const char *path, int failed, char *err, size_t errlen)
+{
+	int			bad = ferror(f) || failed;
+
+	if (fclose(f) != 0)
+		bad = 1;
+	if (bad)
+		snprintf(err, errlen, "outputs: cannot write %s: %s", path, errno ? strerror(errno) : "write error");
+	return bad ? -1 : 0;
+}
+
+/* See outputs_internal.h. */
+int
+outputs_area_files(const outputs_run *r, const char *layer, const char *csv_path, const char *xlsx_path,
+				   const char *json_path, char *err, size_t errlen)
+{
+	const areas *a = r->areas;
+	size_t		n = a->n,
+				nblocks = (n + AREAS_PER_BLOCK - 1) / AREAS_PER_BLOCK;
+	int			nth = 1,
+				rc = -1;
+	GDALDatasetH tds = NULL,
+				gds = NULL;
+	OGRLayerH	tl,
+				gl;
+	OGRSpatialReferenceH src = NULL,
+				dst = NULL;
+	pass		ps;
+	size_t	   *order = NULL;
+	block_out  *bo = NULL;
+	size_t		per_round;
+	FILE	   *fc = NULL,
+			   *fj = NULL;
+	zip_out		z;
+	zip_entry  *sheet = NULL;
+	sbuf		head = {NULL, 0, 0, 0};
+
+	memset(&ps, 0, sizeof(ps));
+	memset(&z, 0, sizeof(z));
+#ifdef _OPENMP
+	nth = omp_get_max_threads();
+#endif
+	per_round = (size_t) nth * BLOCKS_PER_THREAD;
+	ps.r = r;
+	ps.want_csv = csv_path != NULL;
+	ps.want_xlsx = xlsx_path != NULL;
+	ps.want_json = json_path != NULL;
+	if (!(tl = schema_layer(&tds, r, 1)) || !(gl = schema_layer(&gds, r, 0)))
+	{
+		snprintf(err, errlen, "outputs: cannot set up the area fields: %s", CPLGetLastErrorMsg());
+		goto done;
+	}
+	ps.tdef = OGR_L_GetLayerDefn(tl);
+	ps.gdef = OGR_L_GetLayerDefn(gl);
+	ps.nf = OGR_FD_GetFieldCount(ps.tdef);
+	ps.ttype = calloc((size_t) ps.nf + 1, sizeof(OGRFieldType));
+	ps.gtype = calloc((size_t) ps.nf + 1, sizeof(OGRFieldType));
+	ps.gname = calloc((size_t) ps.nf + 1, sizeof(char *));
+	ps.ct = calloc((size_t) nth, sizeof(OGRCoordinateTransformationH));
+	order = malloc((n ? n : 1) * sizeof(size_t));
+	bo = calloc(per_round, sizeof(block_out));
+	if (!ps.ttype || !ps.gtype || !ps.gname || !ps.ct || !order || !bo)
+		goto oom;
+	for (int j = 0; j < ps.nf; j++)
+	{
+		ps.ttype[j] = OGR_Fld_GetType(OGR_FD_GetFieldDefn(ps.tdef, j));
+		ps.gtype[j] = OGR_Fld_GetType(OGR_FD_GetFieldDefn(ps.gdef, j));
+		ps.gname[j] = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(ps.gdef, j));
+	}
+	for (size_t i = 0; i < n; i++)
+		order[r->score->rank[i] - 1] = i;
+	ps.order = order;
+
+	if (ps.want_json)
+	{
+		src = OSRNewSpatialReference(NULL);
+		dst = OSRNewSpatialReference(NULL);
+		if (!src || !dst || OSRSetFromUserInput(src, r->cfg->working_crs) != OGRERR_NONE ||
+			OSRSetFromUserInput(dst, "EPSG:4326") != OGRERR_NONE)
+		{
+			snprintf(err, errlen, "outputs: unknown working CRS %s", r->cfg->working_crs);
+			goto done;
+		}
+		OSRSetAxisMappingStrategy(src, OAMS_TRADITIONAL_GIS_ORDER);
+		OSRSetAxisMappingStrategy(dst, OAMS_TRADITIONAL_GIS_ORDER);
+		if (!OSRIsSame(src, dst))
+			for (int t = 0; t < nth; t++)
+				if (!(ps.ct[t] = OCTNewCoordinateTransformation(src, dst)))
+				{
+					snprintf(err, errlen, "outputs: no transformation from %s to EPSG:4326", r->cfg->working_crs);
+					goto done;
+				}
+	}
+
+	/* headers */
+	if (ps.want_csv)
+	{
+		if (!(fc = open_out(csv_path, err, errlen)))
+			goto done;
+		for (int j = 0; j < ps.nf; j++)
+		{
+			if (j)
+				sb_put(&head, ",", 1);
+			put_csv_field(&head, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(ps.tdef, j)));
+		}
+		sb_put(&head, "\r\n", 2);
+		if (head.oom)
+			goto oom;
+		fwrite(head.p, 1, head.n, fc);
+		head.n = 0;
+	}
+	if (ps.want_json)
+	{
+		if (!(fj = open_out(json_path, err, errlen)))
+			goto done;
+		fputs("{\n\"type\": \"FeatureCollection\",\n\"name\": ", fj);
+		put_json_string(&head, layer);
+		sb_puts(&head, ",\n\"features\": [\n");
+		if (head.oom)
+			goto oom;
+		fwrite(head.p, 1, head.n, fj);
+		head.n = 0;
+	}
+	if (ps.want_xlsx)
+	{
+		char		col[8];
+		unsigned char *zp;
+		size_t		zl;
+		uint32_t	crc;
+
+		if (!(z.f = open_out(xlsx_path, err, errlen)))
+			goto done;
+		xlsx_workbook(&head, layer);
+		if (head.oom)
+			goto oom;
+#define ZIP_ADD_TEXT(name, text) zip_add(&z, name, text, sizeof(text) - 1)
+		if (ZIP_ADD_TEXT("[Content_Types].xml", xlsx_content_types) || ZIP_ADD_TEXT("_rels/.rels", xlsx_rels) ||
+			ZIP_ADD_TEXT("docProps/app.xml", xlsx_app) || ZIP_ADD_TEXT("docProps/core.xml", xlsx_core) ||
+			zip_add(&z, "xl/workbook.xml", head.p, head.n) ||
+			ZIP_ADD_TEXT("xl/_rels/workbook.xml.rels", xlsx_workbook_rels) ||
+			ZIP_ADD_TEXT("xl/styles.xml", xlsx_styles))
+			goto oom;
+		head.n = 0;
+		sheet = zip_stream_begin(&z, "xl/worksheets/sheet1.xml");
+		col_name(ps.nf - 1, col);
+		sb_printf(&head, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+				  "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "
+				  "xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\">"
+				  "<dimension ref=\"A1:%s%zu\"/><cols><col min=\"1\" max=\"%d\" width=\"15\" customWidth=\"1\"/></cols>"
+				  "<sheetData>\n<row r=\"1\">", col, n + 1, ps.nf);
+		for (int j = 0; j < ps.nf; j++)
+		{
+			col_name(j, col);
+			sb_printf(&head, "<c r=\"%s1\" t=\"inlineStr\"><is><t>", col);
+			put_xml_text(&head, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(ps.tdef, j)));
+			sb_puts(&head, "</t></is></c>");
+		}
+		sb_puts(&head, "</row>\n");
+		if (head.oom || deflate_part(head.p, head.n, &zp, &zl, &crc) != 0)
+			goto oom;
+		zip_stream_part(&z, sheet, zp, zl, crc, head.n);
+		free(zp);
+		head.n = 0;
+	}
+
+	/* the areas, a round of blocks at a time */
+	for (size_t b0 = 0; b0 < nblocks; b0 += per_round)
+	{
+		size_t		nb = nblocks - b0 < per_round ? nblocks - b0 : per_round;
+		int			failed = 0;
+
+#pragma omp parallel for schedule(dynamic, 1)
+		for (size_t q = 0; q < nb; q++)
+		{
+			size_t		k0 = (b0 + q) * AREAS_PER_BLOCK,
+						k1 = k0 + AREAS_PER_BLOCK < n ? k0 + AREAS_PER_BLOCK : n;
+			int			th = 0;
+
+#ifdef _OPENMP
+			th = omp_get_thread_num();
+#endif
+			bo[q].csv.n = bo[q].xml.n = bo[q].json.n = 0;
+			bo[q].failed = 0;
+			format_block(&ps, k0, k1, th, &bo[q]);
+		}
+		for (size_t q = 0; q < nb; q++)
+		{
+			if (bo[q].failed && !failed)
+				failed = bo[q].failed;
+			if (!failed)
+			{
+				if (fc)
+					fwrite(bo[q].csv.p, 1, bo[q].csv.n, fc);
+				if (fj)
+					fwrite(bo[q].json.p, 1, bo[q].json.n, fj);
+				if (sheet)
+					zip_stream_part(&z, sheet, bo[q].z, bo[q].zlen, bo[q].crc, bo[q].xml.n);
+			}
+			free(bo[q].z);
+			bo[q].z = NULL;
+		}
+		if (failed == 1)
+			goto oom;
+		if (failed)
+		{
+			snprintf(err, errlen, "outputs: cannot write %s: %s", json_path,
+					 failed == 2 ? "a geometry cannot be transformed to EPSG:4326" :
+					 "geometry extent outside of [-180.0,180.0]x[-90.0,90.0] bounds");
+			goto done;
+		}
+	}
+
+	if (sheet)
+	{
+		static const char tail[] = "</sheetData></worksheet>\n";
+		unsigned char *zp;
+		size_t		zl;
+		uint32_t	crc;
+
+		if (deflate_part(tail, sizeof(tail) - 1, &zp, &zl, &crc) != 0)
+			goto oom;
+		zip_stream_part(&z, sheet, zp, zl, crc, sizeof(tail) - 1);
+		free(zp);
+		if (zip_stream_end(&z, sheet) != 0 || zip_finish(&z) != 0)
+		{
+			snprintf(err, errlen, "outputs: cannot write %s: %s", xlsx_path,
+					 z.failed ? strerror(errno) : "more than 4 GiB (no ZIP64)");
+			goto done;
+		}
+	}
+	if (fj)
+		fputs("\n]\n}\n", fj);
+	rc = 0;
+	goto done;
+oom:
+	snprintf(err, errlen, "outputs: out of memory writing the area files");
+done:
+	if (fc && close_out(fc, csv_path, 0, rc == 0 ? err : NULL, rc == 0 ? errlen : 0) != 0)
+		rc = -1;
+	if (fj && close_out(fj, json_path, 0, rc == 0 ? err : NULL, rc == 0 ? errlen : 0) != 0)
+		rc = -1;
+	if (z.f && close_out(z.f, xlsx_path, z.failed, rc == 0 ? err : NULL, rc == 0 ? errlen : 0) != 0)
+		rc = -1;
+	for (size_t q = 0; bo && q < per_round; q++)
+	{
+		free(bo[q].csv.p);
+		free(bo[q].xml.p);
+		free(bo[q].json.p);
+		free(bo[q].z);
+	}
+	free(bo);
+	free(head.p);
+	for (int t = 0; ps.ct && t < nth; t++)
+		if (ps.ct[t])
+			OCTDestroyCoordinateTransformation(ps.ct[t]);
+	free(ps.ct);
+	free(ps.ttype);
+	free(ps.gtype);
+	free(ps.gname);
+	free(order);
+	if (src)
+		OSRDestroySpatialReference(src);
+	if (dst)
+		OSRDestroySpatialReference(dst);
+	if (tds)
+		GDALClose(tds);
+	if (gds)
+		GDALClose(gds);
+	return rc;
+}
