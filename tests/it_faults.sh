@@ -264,6 +264,9 @@ as_owner() { if [ "$(id -u)" -eq 0 ]; then su postgres -s /bin/sh -c "$*"; else 
 (
 	eval "$exports"
 	export PGHOST PGPORT PGUSER PGDATABASE
+	# the private server runs with synchronous_commit=off: a commit could be lost when the
+	# server is stopped with -m immediate; production commits are durable, so are these
+	export PGOPTIONS="-c synchronous_commit=on"
 	out="$t/out2"
 	"$VSP" synth --quiet --output "$t/city2" --seed 42 --load
 	sed -e "s|^output_dir = .*|output_dir = $out|" "$t/demo.ini" > "$t/pg2.ini"

@@ -11,7 +11,7 @@ cd "$here"
 VSP=${VSP_BIN:-bin/vsp}	# make sanitize runs this on the sanitizer build
 t=$(mktemp -d "${TMPDIR:-/tmp}/vsp-purge-XXXXXX")
 locker=
-cleanup() { [ -n "$locker" ] && kill "$locker" 2>/dev/null; rm -rf "$t"; }
+cleanup() { if [ -n "$locker" ]; then kill "$locker" 2>/dev/null || true; fi; rm -rf "$t"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 q() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
