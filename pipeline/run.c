@@ -311,6 +311,8 @@ run_stages(run_ctx *x)
 		{
 			if (db_is_down(x->db))
 				return EXIT_UNAVAILABLE;
+			if (rc != EXIT_DATAERR)
+				return rc;		/* a configuration error (unknown indicator) stops the run */
 			/* a model that cannot be fitted (e.g. collinear indicators) must not cost the
 			 * outreach teams their lists: the run goes on without the prevention view */
 			log_warn("prevention view skipped: %s", x->err);

@@ -132,4 +132,13 @@ set +e
 set -e
 [ "$rc" = 2 ] && grep -q 'no column pct_nonsense' "$t/bad.log" || { cat "$t/bad.log"; fail "unknown covariate: exit $rc"; }
 [ ! -e "$t/out-bad/latest" ] || fail "a failed run published outputs"
+# indicators that cannot be fitted (here made exactly collinear) must not cost the teams their
+# lists: the run succeeds without the prevention view and says why
+psql -X -q -c "UPDATE ref.pc6 SET pct_benefits = pct_low_income"
+sed -e "s|^covariates = .*|covariates = pct_low_income, pct_benefits|" -e "s|$t/out|$t/out-coll|" "$t/pc4.ini" > "$t/coll.ini"
+"$VSP" run --config "$t/coll.ini" --as-of 2026-10-31 > /dev/null 2> "$t/coll.log" ||
+	{ cat "$t/coll.log"; fail "collinear indicators failed the run"; }
+grep -q 'WARN.*prevention view skipped' "$t/coll.log" || { cat "$t/coll.log"; fail "no warning for the skipped model"; }
+[ -s "$t/out-coll/latest/areas-pc4.csv" ] && [ ! -e "$t/out-coll/latest/map-prevent.png" ] ||
+	fail "outputs after a skipped model: area list missing or a prevention map written"
 echo "prevent ok"
