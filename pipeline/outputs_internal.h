@@ -53,5 +53,10 @@ int			outputs_prevent_fields(const outputs_run *r, OGRLayerH l);
 int			outputs_prevent_values(const outputs_run *r, size_t i, int sup, int rounded, OGRFeatureH f, int fi);
 int			outputs_prevent_maps(const outputs_run *r, outputs_state *st, char *err, size_t errlen);
 void		outputs_prevent_summary(FILE *f, const outputs_run *r);
+/* the prevention map's classes: legend texts by map_class + 3 (colours: the hotspot map's
+ * RdBu), the entry of areas not in the model, and the legend title */
+extern const char *const outputs_prevent_class_labels[7];
+extern const char *const outputs_prevent_out_label;
+extern const char *const outputs_prevent_legend_title;
 
 #endif

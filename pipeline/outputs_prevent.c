@@ -76,6 +76,15 @@ outputs_prevent_values(const outputs_run *r, size_t i, int sup, int rounded, OGR
 	return fi + 4;
 }
 
+/* the map classes' legend texts (index map_class + 3) and the entry of areas left out of the
+ * model: shared by the printable map and the browser map (outputs_webmap.c) */
+const char *const outputs_prevent_class_labels[7] = {
+	"verborgen nood (significant)", "EB-SIR ≤ 0,80", "EB-SIR 0,80 – 0,90", "EB-SIR 0,90 – 1,10",
+	"EB-SIR 1,10 – 1,25", "EB-SIR ≥ 1,25", "meer dan verwacht (significant)"
+};
+const char *const outputs_prevent_out_label = "niet in het model (gegevens ontbreken)";
+const char *const outputs_prevent_legend_title = "Signalen t.o.v. verwachting (SIR)";
+
 /* "laag inkomen, huur corporatie" */
 static void
 indicator_words(const prevent_result *p, char *buf, size_t len)
@@ -90,10 +99,7 @@ indicator_words(const prevent_result *p, char *buf, size_t len)
 int
 outputs_prevent_maps(const outputs_run *r, outputs_state *st, char *err, size_t errlen)
 {
-	static const char *const labels[7] = {
-		"verborgen nood (significant)", "EB-SIR ≤ 0,80", "EB-SIR 0,80 – 0,90", "EB-SIR 0,90 – 1,10",
-		"EB-SIR 1,10 – 1,25", "EB-SIR ≥ 1,25", "meer dan verwacht (significant)"
-	};
+	const char *const *labels = outputs_prevent_class_labels;
 	const prevent_result *p = r->prevent;
 	const areas *a = r->areas;
 	size_t		nn = a->n ? a->n : 1;
@@ -128,8 +134,7 @@ outputs_prevent_maps(const outputs_run *r, outputs_state *st, char *err, size_t 
 			 p->n_fitted, p->m.phi, r->cfg->disclosure_k, r->cfg->window_days, VSP_VERSION);
 	{
 		map_spec	m = {&a->polys, p->map_class, sup, NULL, out, a->code ? (const char *const *) a->code : NULL,
-			title, sub, note, "Signalen t.o.v. verwachting (SIR)", labels,
-		"niet in het model (gegevens ontbreken)"};
+			title, sub, note, outputs_prevent_legend_title, labels, outputs_prevent_out_label};
 		const char *ext[] = {"png", "svg", "pdf"};
 
 		for (int k = 0; k < 3; k++)

@@ -85,6 +85,33 @@ area_props(FILE *f, size_t i, void *vctx)
 	webmap_json_string(f, score_trend_name(s->trend[i]));
 	fputs(",\"why\":", f);
 	webmap_json_string(f, s->reasons[i] ? s->reasons[i] : "");
+	if (r->prevent)
+	{
+		/* the prevention view: class as on the printed map (null = not in the model); the
+		 * model figures are left out for a suppressed area, as its rates are */
+		const prevent_result *pv = r->prevent;
+		int			fit = pv->status[i] == PREVENT_FITTED;
+		char		note[256];
+
+		if (fit)
+			fprintf(f, ",\"pc\":%d,\"pflag\":%d", pv->map_class[i], pv->flag[i]);
+		else
+			fputs(",\"pc\":null,\"pflag\":null", f);
+		fputs(",\"pexp\":", f);
+		webmap_json_number(f, sup || !fit ? NAN : pv->expected[i], 1);
+		fputs(",\"sir\":", f);
+		webmap_json_number(f, sup || !fit ? NAN : pv->sir[i], 2);
+		fputs(",\"sir_lo\":", f);
+		webmap_json_number(f, sup || !fit ? NAN : pv->sir_lo[i], 2);
+		fputs(",\"sir_hi\":", f);
+		webmap_json_number(f, sup || !fit ? NAN : pv->sir_hi[i], 2);
+		fputs(",\"sir_eb\":", f);
+		webmap_json_number(f, sup || !fit ? NAN : pv->sir_eb[i], 2);
+		fputs(",\"drv\":", f);
+		webmap_json_string(f, fit && pv->drivers[i] ? pv->drivers[i] : "");
+		fputs(",\"pnote\":", f);
+		webmap_json_string(f, prevent_note(pv, i, note, sizeof(note)));
+	}
 	putc('}', f);
 	return ferror(f) ? -1 : 0;
 }
@@ -130,6 +157,22 @@ meta_json(const outputs_run *r, const char *title, const char *subtitle, const c
 	webmap_json_string(f, note);
 	fputs(",\"attribution\":", f);
 	webmap_json_string(f, cfg->basemap_attribution);
+	if (r->prevent)
+	{
+		/* the printed prevention map's legend (outputs_prevent.c), by map class + 3 */
+		fputs(",\"prevent\":{\"title\":", f);
+		webmap_json_string(f, outputs_prevent_legend_title);
+		fputs(",\"labels\":[", f);
+		for (int c = 0; c < 7; c++)
+		{
+			if (c)
+				putc(',', f);
+			webmap_json_string(f, outputs_prevent_class_labels[c]);
+		}
+		fputs("],\"out\":", f);
+		webmap_json_string(f, outputs_prevent_out_label);
+		fprintf(f, ",\"q\":%g}", r->prevent->fdr_q);
+	}
 	putc('}', f);
 	if (fclose(f) != 0)
 	{

@@ -47,6 +47,7 @@ grep -Eiq '<(script|link|img|iframe)[^>]* (src|href)="(https?:|//|[a-z0-9_./-]+\
 	fail "map.html refers to an external file"
 grep -q "Content-Security-Policy\" content=\"default-src 'none'" "$latest/map.html" || fail "map.html has no CSP"
 grep -q 'sourceMappingURL' "$latest/map.html" && fail "map.html asks for a source map"
+grep -q '"prevent":{"title":' "$latest/map.html" || fail "map.html has no prevention view (on in config/demo.ini)"
 
 # no personal data: names, BSNs, addresses (postcode + house number)
 grep -v '^#' "$t/city/names.txt" | grep -v '^$' > "$t/pii.txt"
@@ -60,6 +61,8 @@ n=$(($(wc -l < "$latest/areas-pc4.csv") - 1))
 
 if [ "$browser" = 1 ]; then
 	shot=${VSP_WEBMAP_SHOT:-$t/webmap.png}
+	# config/demo.ini turns the prevention view on: both maps must have it
+	export VSP_EXPECT_PREVENT=1
 	node tests/webmap_e2e.mjs "$latest/map.html" "$n" "$latest/areas-pc4.csv" 10 "$shot" ||
 		fail "browser check of map.html"
 	[ -s "$shot" ] || fail "no screenshot"

@@ -171,6 +171,38 @@ try {
 	}
 	check(JSON.stringify(await fills()) === JSON.stringify(before), 'back to hotspots: colours differ');
 
+	// the prevention view: present exactly when vsp wrote its classes (VSP_EXPECT_PREVENT=1
+	// requires it), its legend counts every area, and a suppressed area shows no model figure
+	const pvRadio = await page.locator('input[name="view"][value="prevent"]').count();
+	check(pvRadio === (data.meta.prevent ? 1 : 0), `prevention radio button ${pvRadio ? 'present' : 'absent'} ` +
+		`but meta.prevent ${data.meta.prevent ? 'set' : 'not set'}`);
+	if (process.env.VSP_EXPECT_PREVENT === '1') check(!!data.meta.prevent, 'no prevention view in this map');
+	if (data.meta.prevent) {
+		for (const a of data.areas) if (a.p.sup) for (const key of ['pexp', 'sir', 'sir_lo', 'sir_hi', 'sir_eb'])
+			check(a.p[key] === null, `suppressed area ${a.p.id} shows ${key} = ${a.p[key]}`);
+		await page.getByLabel('Waar voorkomen (verwacht risico)', { exact: true }).check();
+		await page.waitForSelector('body[data-view="prevent"]');
+		const total = await legendTotal();
+		check(total === N, `legend of view prevent counts ${total} areas, expected ${N}`);
+		const rows = await page.$$eval('#vsp-legend-table tbody tr', (trs) => trs.map((t) => t.children[1].textContent));
+		check(rows.length === 8 && rows[0] === data.meta.prevent.labels[6] && rows[6] === data.meta.prevent.labels[0],
+			`prevention legend rows: ${JSON.stringify(rows)}`);
+		// the popup of a fitted, unsuppressed area shows expected, SIR with interval, flag and drivers
+		const fitted = data.areas.find((a) => typeof a.p.pc === 'number' && !a.p.sup);
+		if (fitted) {
+			await page.evaluate((i) => window.vspMap.select(i, false), data.areas.indexOf(fitted));
+			const t = await page.locator('.leaflet-popup-content').innerText();
+			for (const want of ['Verwacht (model)', 'SIR (95 %-interval)', 'Vlag', 'Verklarende kenmerken',
+				fitted.p.sir.toLocaleString('nl-NL', { minimumFractionDigits: 2, maximumFractionDigits: 2 })])
+				check(t.includes(want), `prevention popup of ${fitted.p.id} lacks ${want}: ${t}`);
+			await page.keyboard.press('Escape');
+			await page.waitForFunction(() => !document.querySelector('.leaflet-popup'), null, { timeout: 5000 });
+		}
+		console.log(`prevention view: ${total} areas in its legend`);
+		await page.getByLabel('Hotspots (Gi*)', { exact: true }).check();
+		await page.waitForSelector('body[data-view="bin"]');
+	}
+
 	if (shot) {
 		await page.getByLabel('Gebied kiezen (op prioriteit)').selectOption({ label: await page.locator('#vsp-area option').nth(1).textContent() });
 		await page.locator('.leaflet-popup-content').waitFor();

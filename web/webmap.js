@@ -122,6 +122,33 @@
 		},
 		rank: rankClasses()
 	};
+	/* prevention: the printed "waar voorkomen" map's classes (map class -3..3, its legend texts
+	 * from vsp, the hotspot map's RdBu colours), and the areas not in the model */
+	const PV = meta.prevent;
+	if (PV) {
+		const cls = [];
+		for (let c = 3; c >= -3; c--) cls.push({ color: BIN[3 - c][1], label: PV.labels[c + 3] });
+		cls.push({ color: NOFIG, label: PV.out });
+		VIEWS.prevent = {
+			title: 'Waar voorkomen — ' + PV.title,
+			classes: cls,
+			of: function (p) { return typeof p.pc === 'number' ? 3 - p.pc : cls.length - 1; }
+		};
+		const div = document.createElement('div');
+		const inp = document.createElement('input');
+		inp.type = 'radio';
+		inp.name = 'view';
+		inp.id = 'view-prevent';
+		inp.value = 'prevent';
+		const lab = document.createElement('label');
+		lab.htmlFor = 'view-prevent';
+		lab.textContent = 'Waar voorkomen (verwacht risico)';
+		div.append(inp, lab);
+		document.querySelector('#vsp-controls fieldset').appendChild(div);
+	}
+	function pvLabel(p) {
+		return typeof p.pc === 'number' ? PV.labels[p.pc + 3] : PV.out;
+	}
 
 	/* ---------- geometry ---------- */
 	const arcs = data.arcs.map(function (a) {
@@ -265,6 +292,20 @@
 			['Trend', trendLabel(p.trend) + (typeof p.d_rate === 'number' ?
 				' (' + (p.d_rate >= 0 ? '+' : '') + num(p.d_rate, 1) + ' per 1.000)' : '')]
 		];
+		if (PV) {
+			/* model figures; left out (null) for a suppressed area */
+			const fit = typeof p.pc === 'number';
+			rows.push(['Waar voorkomen', pvLabel(p) + (p.pnote ? ' (' + p.pnote + ')' : '')]);
+			if (fit) {
+				rows.push(['Verwacht (model)', p.sup ? 'onderdrukt (minder dan ' + K + ')' :
+					typeof p.pexp === 'number' ? num(p.pexp, 1) + ' huishoudens met een signaal' : 'onbekend']);
+				rows.push(['SIR (95 %-interval)', p.sup ? 'onderdrukt (minder dan ' + K + ')' :
+					typeof p.sir === 'number' ? num(p.sir, 2) + ' (' + num(p.sir_lo, 2) + ' – ' + num(p.sir_hi, 2) +
+					')' + (typeof p.sir_eb === 'number' ? ', EB ' + num(p.sir_eb, 2) : '') : 'onbekend']);
+				rows.push(['Vlag', p.pflag < 0 ? 'verborgen nood' : p.pflag > 0 ? 'meer dan verwacht' : 'geen']);
+				rows.push(['Verklarende kenmerken', p.drv || 'geen']);
+			}
+		}
 		return rows;
 	}
 
