@@ -13,12 +13,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* what became of a feature; reported in the layer's order after the parallel checks */
+typedef enum raw_status
+{
+	RAW_OK,
+	RAW_REPAIRED,
+	RAW_PENDING,				/* read, not checked yet */
+	RAW_NO_ID,
+	RAW_NO_GEOMETRY,
+	RAW_NO_TRANSFORM,
+	RAW_UNREPAIRABLE,
+	RAW_NOT_POLYGON
+} raw_status;
+
 typedef struct raw_area
 {
 	char	   *code;
 	OGRGeometryH geom;
 	double		households;
 	double		value;
+	long long	fid;
+	raw_status	status;
 } raw_area;
 
 static int
@@ -131,6 +146,49 @@ srs_from(const char *def)
 	return s;
 }
 
+/*
+ * Bring ra->geom into the working CRS (ct NULL: it is there already), repair it if GEOS
+ * finds it invalid, keep its polygonal part.  Replaces ra->geom by the result (NULL when
+ * excluded) and returns what happened.  Touches nothing but ra: safe on several threads,
+ * each with its own ct.
+ */
+static raw_status
+check_geometry(raw_area *ra, OGRCoordinateTransformationH ct)
+{
+	OGRGeometryH g = ra->geom,
+				poly;
+
+	ra->geom = NULL;
+	if (ct && OGR_G_Transform(g, ct) != OGRERR_NONE)
+	{
+		OGR_G_DestroyGeometry(g);
+		return RAW_NO_TRANSFORM;
+	}
+	if (!OGR_G_IsValid(g))
+	{
+		OGRGeometryH fixed = OGR_G_MakeValid(g);
+
+		poly = fixed ? polygonal_part(fixed) : NULL;
+		if (fixed)
+			OGR_G_DestroyGeometry(fixed);
+		OGR_G_DestroyGeometry(g);
+		if (poly && OGR_G_IsValid(poly) && !OGR_G_IsEmpty(poly))
+		{
+			ra->geom = poly;
+			return RAW_REPAIRED;
+		}
+		if (poly)
+			OGR_G_DestroyGeometry(poly);
+		return RAW_UNREPAIRABLE;
+	}
+	poly = polygonal_part(g);
+	OGR_G_DestroyGeometry(g);
+	if (!poly)
+		return RAW_NOT_POLYGON;
+	ra->geom = poly;
+	return RAW_OK;
+}
+
 int
 areas_read(const areas_source *src, areas *a, char *err, size_t errlen)
 {
@@ -142,6 +200,8 @@ areas_read(const areas_source *src, areas *a, char *err, size_t errlen)
 	OGRFeatureH f;
 	raw_area   *raw = NULL;
 	size_t		nraw = 0, cap = 0;
+	double	   *pos = NULL;			/* point on surface per raw area */
+	unsigned char *pos_ok = NULL;
 	int			idf, hhf = -1, vf = -1, rc = -1;
 
 	memset(a, 0, sizeof(*a));
@@ -237,117 +297,136 @@ areas_read(const areas_source *src, areas *a, char *err, size_t errlen)
 	}
 	snprintf(a->srs_wkt_name, sizeof(a->srs_wkt_name), "%s", src->working_crs);
 
+	/*
+	 * Read every feature first (GDAL reads sequentially), then transform, check and repair
+	 * the geometries on all threads (GEOS validity is most of the cost at national scale),
+	 * then report feature by feature in the layer's order: the same log for any thread count.
+	 */
 	OGR_L_ResetReading(lyr);
 	while ((f = OGR_L_GetNextFeature(lyr)) != NULL)
 	{
 		const char *id = OGR_F_IsFieldSetAndNotNull(f, idf) ? OGR_F_GetFieldAsString(f, idf) : NULL;
-		OGRGeometryH g = OGR_F_GetGeometryRef(f), poly = NULL;
-		int			valid;
-		OGRErr		terr;
+		raw_area   *ra;
 
-		if (!id || !id[0])
+		if (nraw == cap)
 		{
-			log_warn("area source %s: feature %lld has no id: excluded", src->path,
-					 (long long) OGR_F_GetFID(f));
-			a->excluded++;
-			OGR_F_Destroy(f);
-			continue;
-		}
-		if (!g || OGR_G_IsEmpty(g))
-		{
-			log_warn("area %s: no geometry: excluded", id);
-			a->excluded++;
-			OGR_F_Destroy(f);
-			continue;
-		}
-		g = OGR_G_Clone(g);
-		CPLPushErrorHandler(CPLQuietErrorHandler);	/* we report the failure ourselves, by id */
-		terr = ct ? OGR_G_Transform(g, ct) : OGRERR_NONE;
-		CPLPopErrorHandler();
-		if (terr != OGRERR_NONE)
-		{
-			log_warn("area %s: cannot transform geometry: excluded", id);
-			OGR_G_DestroyGeometry(g);
-			a->excluded++;
-			OGR_F_Destroy(f);
-			continue;
-		}
-		CPLPushErrorHandler(CPLQuietErrorHandler);	/* GEOS explains invalidity with coordinates */
-		valid = OGR_G_IsValid(g);
-		CPLPopErrorHandler();
-		if (!valid)
-		{
-			OGRGeometryH fixed;
+			size_t		nc = cap ? cap * 2 : 1024;
+			raw_area   *nr = realloc(raw, nc * sizeof(*raw));
 
-			CPLPushErrorHandler(CPLQuietErrorHandler);
-			fixed = OGR_G_MakeValid(g);
-			CPLPopErrorHandler();
-
-			poly = fixed ? polygonal_part(fixed) : NULL;
-			if (fixed)
-				OGR_G_DestroyGeometry(fixed);
-			CPLPushErrorHandler(CPLQuietErrorHandler);
-			valid = poly && OGR_G_IsValid(poly) && !OGR_G_IsEmpty(poly);
-			CPLPopErrorHandler();
-			if (valid)
-			{
-				log_info("area %s: invalid geometry repaired", id);
-				a->repaired++;
-			}
-			else
-			{
-				log_warn("area %s: invalid geometry cannot be repaired: excluded", id);
-				if (poly)
-					OGR_G_DestroyGeometry(poly);
-				poly = NULL;
-				a->excluded++;
-			}
-			OGR_G_DestroyGeometry(g);
-		}
-		else
-		{
-			poly = polygonal_part(g);
-			OGR_G_DestroyGeometry(g);
-			if (!poly)
-			{
-				log_warn("area %s: not a polygon: excluded", id);
-				a->excluded++;
-			}
-		}
-		if (poly)
-		{
-			if (nraw == cap)
-			{
-				size_t		nc = cap ? cap * 2 : 1024;
-				raw_area   *nr = realloc(raw, nc * sizeof(*raw));
-
-				if (!nr)
-				{
-					OGR_G_DestroyGeometry(poly);
-					OGR_F_Destroy(f);
-					snprintf(err, errlen, "areas: out of memory");
-					goto done;
-				}
-				raw = nr;
-				cap = nc;
-			}
-			raw[nraw].code = strdup(id);
-			raw[nraw].geom = poly;
-			raw[nraw].households = (hhf >= 0 && OGR_F_IsFieldSetAndNotNull(f, hhf)) ?
-				OGR_F_GetFieldAsDouble(f, hhf) : NAN;
-			if (hhf >= 0 && raw[nraw].households < 0)
-				raw[nraw].households = NAN;	/* CBS suppression sentinels are negative */
-			raw[nraw].value = (vf >= 0 && OGR_F_IsFieldSetAndNotNull(f, vf)) ?
-				OGR_F_GetFieldAsDouble(f, vf) : NAN;
-			nraw++;
-			if (!raw[nraw - 1].code)
+			if (!nr)
 			{
 				OGR_F_Destroy(f);
 				snprintf(err, errlen, "areas: out of memory");
 				goto done;
 			}
+			raw = nr;
+			cap = nc;
+		}
+		ra = &raw[nraw++];
+		memset(ra, 0, sizeof(*ra));
+		ra->fid = (long long) OGR_F_GetFID(f);
+		ra->status = RAW_NO_ID;
+		if (id && id[0])
+		{
+			OGRGeometryH g = OGR_F_StealGeometry(f);
+
+			if (!(ra->code = strdup(id)))
+			{
+				if (g)
+					OGR_G_DestroyGeometry(g);
+				OGR_F_Destroy(f);
+				snprintf(err, errlen, "areas: out of memory");
+				goto done;
+			}
+			ra->status = RAW_NO_GEOMETRY;
+			if (g && !OGR_G_IsEmpty(g))
+			{
+				ra->geom = g;
+				ra->status = RAW_PENDING;
+				ra->households = (hhf >= 0 && OGR_F_IsFieldSetAndNotNull(f, hhf)) ?
+					OGR_F_GetFieldAsDouble(f, hhf) : NAN;
+				if (hhf >= 0 && ra->households < 0)
+					ra->households = NAN;	/* CBS suppression sentinels are negative */
+				ra->value = (vf >= 0 && OGR_F_IsFieldSetAndNotNull(f, vf)) ?
+					OGR_F_GetFieldAsDouble(f, vf) : NAN;
+			}
+			else if (g)
+				OGR_G_DestroyGeometry(g);
 		}
 		OGR_F_Destroy(f);
+	}
+
+#pragma omp parallel
+	{
+		OGRCoordinateTransformationH tct = NULL;
+
+		/* each thread its own transformation, made in the thread, one at a time */
+		if (ct)
+		{
+#pragma omp critical(vsp_proj)
+			tct = OCTNewCoordinateTransformation(from, to);
+		}
+		CPLPushErrorHandler(CPLQuietErrorHandler);	/* we report failures ourselves, by id */
+#pragma omp for schedule(dynamic, 256)
+		for (size_t k = 0; k < nraw; k++)
+			if (raw[k].status == RAW_PENDING && (!ct || tct))
+				raw[k].status = check_geometry(&raw[k], tct);
+		CPLPopErrorHandler();
+		if (tct)
+			OCTDestroyCoordinateTransformation(tct);
+	}
+
+	for (size_t k = 0; k < nraw; k++)
+		if (raw[k].status == RAW_PENDING)
+		{
+			/* a thread could not make its transformation */
+			snprintf(err, errlen, "areas: no transformation from the layer's CRS to %s", src->working_crs);
+			goto done;
+		}
+	{
+		size_t		kept = 0;
+
+		for (size_t k = 0; k < nraw; k++)
+		{
+			raw_area   *ra = &raw[k];
+
+			switch (ra->status)
+			{
+				case RAW_OK:
+					break;
+				case RAW_REPAIRED:
+					log_info("area %s: invalid geometry repaired", ra->code);
+					a->repaired++;
+					break;
+				case RAW_PENDING:	/* ruled out above */
+					break;
+				case RAW_NO_ID:
+					log_warn("area source %s: feature %lld has no id: excluded", src->path, ra->fid);
+					break;
+				case RAW_NO_GEOMETRY:
+					log_warn("area %s: no geometry: excluded", ra->code);
+					break;
+				case RAW_NO_TRANSFORM:
+					log_warn("area %s: cannot transform geometry: excluded", ra->code);
+					break;
+				case RAW_UNREPAIRABLE:
+					log_warn("area %s: invalid geometry cannot be repaired: excluded", ra->code);
+					break;
+				case RAW_NOT_POLYGON:
+					log_warn("area %s: not a polygon: excluded", ra->code);
+					break;
+			}
+			if (ra->status == RAW_OK || ra->status == RAW_REPAIRED)
+				raw[kept++] = *ra;
+			else
+			{
+				a->excluded++;
+				free(ra->code);
+				if (ra->geom)
+					OGR_G_DestroyGeometry(ra->geom);
+			}
+		}
+		nraw = kept;
 	}
 
 	/* sort by code; a repeated id keeps its first polygon */
@@ -362,10 +441,27 @@ areas_read(const areas_source *src, areas *a, char *err, size_t errlen)
 		snprintf(err, errlen, "areas: out of memory");
 		goto done;
 	}
+	/* points on surface (GEOS) on all threads; a repeated id's later copies cost one each */
+	if (!(pos = malloc((nraw ? nraw : 1) * 2 * sizeof(double))) || !(pos_ok = calloc(nraw ? nraw : 1, 1)))
+	{
+		snprintf(err, errlen, "areas: out of memory");
+		goto done;
+	}
+#pragma omp parallel for schedule(dynamic, 256)
 	for (size_t i = 0; i < nraw; i++)
 	{
-		OGRGeometryH pt;
+		OGRGeometryH pt = OGR_G_PointOnSurface(raw[i].geom);
 
+		if (pt)
+		{
+			pos[2 * i] = OGR_G_GetX(pt, 0);
+			pos[2 * i + 1] = OGR_G_GetY(pt, 0);
+			pos_ok[i] = 1;
+			OGR_G_DestroyGeometry(pt);
+		}
+	}
+	for (size_t i = 0; i < nraw; i++)
+	{
 		if (a->n > 0 && strcmp(a->code[a->n - 1], raw[i].code) == 0)
 		{
 			log_warn("area %s: id appears more than once: later copies excluded", raw[i].code);
@@ -377,12 +473,8 @@ areas_read(const areas_source *src, areas *a, char *err, size_t errlen)
 			snprintf(err, errlen, "areas: out of memory");
 			goto done;
 		}
-		pt = OGR_G_PointOnSurface(raw[i].geom);
-		if (pt)
-		{
-			geo_polys_set_point(&a->polys, OGR_G_GetX(pt, 0), OGR_G_GetY(pt, 0));
-			OGR_G_DestroyGeometry(pt);
-		}
+		if (pos_ok[i])
+			geo_polys_set_point(&a->polys, pos[2 * i], pos[2 * i + 1]);
 		a->code[a->n] = raw[i].code;
 		a->geom[a->n] = raw[i].geom;
 		a->households[a->n] = raw[i].households;
@@ -411,6 +503,8 @@ done:
 			OGR_G_DestroyGeometry(raw[i].geom);
 	}
 	free(raw);
+	free(pos);
+	free(pos_ok);
 	if (ct)
 		OCTDestroyCoordinateTransformation(ct);
 	if (from)

@@ -74,56 +74,6 @@ ingest_ref_find(const ingest_ref *ref, const char *pc6)
 	return hit ? (long) (hit - ref->pc6) : -1;
 }
 
-static char *
-dup_or_null(PGresult *r, int row, int col)
-{
-	return PQgetisnull(r, row, col) ? NULL : strdup(PQgetvalue(r, row, col));
-}
-
-int
-ingest_load_reference(PGconn *c, ingest_ref *ref, char *err, size_t errlen)
-{
-	PGresult   *r;
-	size_t		n;
-
-	memset(ref, 0, sizeof(*ref));
-	r = db_query(c, "SELECT pc6, pc4, buurt_code, wijk_code, gemeente_code, households "
-				 "FROM ref.pc6 ORDER BY pc6 COLLATE \"C\"", 0, NULL, err, errlen);
-	if (!r)
-		return -1;
-	n = (size_t) PQntuples(r);
-	ref->pc6 = calloc(n ? n : 1, sizeof(*ref->pc6));
-	ref->pc4 = calloc(n ? n : 1, sizeof(*ref->pc4));
-	ref->buurt = calloc(n ? n : 1, sizeof(char *));
-	ref->wijk = calloc(n ? n : 1, sizeof(char *));
-	ref->gemeente = calloc(n ? n : 1, sizeof(char *));
-	ref->households = calloc(n ? n : 1, sizeof(double));
-	if (!ref->pc6 || !ref->pc4 || !ref->buurt || !ref->wijk || !ref->gemeente || !ref->households)
-		goto oom;
-	ref->n = n;
-	for (size_t i = 0; i < n; i++)
-	{
-		int			row = (int) i;
-
-		snprintf(ref->pc6[i], 7, "%s", PQgetvalue(r, row, 0));
-		snprintf(ref->pc4[i], 5, "%s", PQgetvalue(r, row, 1));
-		ref->buurt[i] = dup_or_null(r, row, 2);
-		ref->wijk[i] = dup_or_null(r, row, 3);
-		ref->gemeente[i] = dup_or_null(r, row, 4);
-		if ((!PQgetisnull(r, row, 2) && !ref->buurt[i]) || (!PQgetisnull(r, row, 3) && !ref->wijk[i]) ||
-			(!PQgetisnull(r, row, 4) && !ref->gemeente[i]))
-			goto oom;
-		ref->households[i] = PQgetisnull(r, row, 5) ? NAN : atof(PQgetvalue(r, row, 5));
-	}
-	PQclear(r);
-	return 0;
-oom:
-	PQclear(r);
-	ingest_ref_free(ref);
-	snprintf(err, errlen, "reference: out of memory");
-	return -1;
-}
-
 void
 ingest_ref_free(ingest_ref *ref)
 {
@@ -436,6 +386,130 @@ load_followup(PGconn *c, const config *cfg, raw_rows *rr, followup_row **out, si
 	return 0;
 }
 
+static const char (*sort_pc6)[7];
+
+static int
+cmp_pc6_index(const void *a, const void *b)
+{
+	return memcmp(sort_pc6[*(const size_t *) a], sort_pc6[*(const size_t *) b], 6);
+}
+
+/*
+ * The reference postcodes, sorted by pc6 (byte order, as COLLATE "C").  Read with COPY, which
+ * at 450k rows is several times cheaper than a result set, unordered (the table is normally
+ * stored in postcode order; sorting in the server would cost more than checking here), and
+ * sorted here when it is not in order.
+ */
+int
+ingest_load_reference(PGconn *c, ingest_ref *ref, char *err, size_t errlen)
+{
+	raw_rows	rr;
+	size_t		n;
+	int			oom = 0,
+				sorted = 1;
+	double		t0 = util_now();
+
+	memset(ref, 0, sizeof(*ref));
+	memset(&rr, 0, sizeof(rr));
+	if (copy_out(c, "reference postcodes",
+				 "COPY (SELECT pc6, pc4, buurt_code, wijk_code, gemeente_code, households FROM ref.pc6) TO STDOUT",
+				 &rr, err, errlen) != 0)
+		goto fail;
+	n = rr.n;
+	ref->pc6 = calloc(n ? n : 1, sizeof(*ref->pc6));
+	ref->pc4 = calloc(n ? n : 1, sizeof(*ref->pc4));
+	ref->buurt = calloc(n ? n : 1, sizeof(char *));
+	ref->wijk = calloc(n ? n : 1, sizeof(char *));
+	ref->gemeente = calloc(n ? n : 1, sizeof(char *));
+	ref->households = calloc(n ? n : 1, sizeof(double));
+	if (!ref->pc6 || !ref->pc4 || !ref->buurt || !ref->wijk || !ref->gemeente || !ref->households)
+		goto oom;
+	ref->n = n;
+#pragma omp parallel for schedule(static) reduction(|:oom)
+	for (size_t i = 0; i < n; i++)
+	{
+		char	   *f[6] = {0};
+
+		copy_split(rr.buf + rr.off[i], f, 6);
+		snprintf(ref->pc6[i], 7, "%s", f[0] ? f[0] : "");
+		snprintf(ref->pc4[i], 5, "%s", f[1] ? f[1] : "");
+		if ((f[2] && !(ref->buurt[i] = strdup(f[2]))) || (f[3] && !(ref->wijk[i] = strdup(f[3]))) ||
+			(f[4] && !(ref->gemeente[i] = strdup(f[4]))))
+			oom = 1;
+		ref->households[i] = f[5] ? atof(f[5]) : NAN;
+	}
+	if (oom)
+		goto oom;
+	for (size_t i = 1; i < n && sorted; i++)
+		sorted = memcmp(ref->pc6[i - 1], ref->pc6[i], 6) < 0;
+	if (!sorted)
+	{
+		size_t	   *order = malloc(n * sizeof(size_t));
+		void	   *tmp = malloc(n * sizeof(double));
+
+		if (!order || !tmp)
+		{
+			free(order);
+			free(tmp);
+			goto oom;
+		}
+		for (size_t i = 0; i < n; i++)
+			order[i] = i;
+		sort_pc6 = (const char (*)[7]) ref->pc6;
+		qsort(order, n, sizeof(size_t), cmp_pc6_index);
+		sort_pc6 = NULL;
+		/* apply the permutation column by column through one scratch array */
+#define PERMUTE(arr, type) do { \
+			type	   *t_ = tmp; \
+			for (size_t i = 0; i < n; i++) \
+				t_[i] = (arr)[order[i]]; \
+			memcpy((arr), t_, n * sizeof(type)); \
+		} while (0)
+		{
+			typedef char pc6_t[7];
+			typedef char pc4_t[5];
+			pc6_t	   *p6 = malloc(n * sizeof(pc6_t));
+			pc4_t	   *p4 = malloc(n * sizeof(pc4_t));
+
+			if (!p6 || !p4)
+			{
+				free(p6);
+				free(p4);
+				free(order);
+				free(tmp);
+				goto oom;
+			}
+			for (size_t i = 0; i < n; i++)
+			{
+				memcpy(p6[i], ref->pc6[order[i]], sizeof(pc6_t));
+				memcpy(p4[i], ref->pc4[order[i]], sizeof(pc4_t));
+			}
+			free(ref->pc6);
+			free(ref->pc4);
+			ref->pc6 = p6;
+			ref->pc4 = p4;
+		}
+		PERMUTE(ref->buurt, char *);
+		PERMUTE(ref->wijk, char *);
+		PERMUTE(ref->gemeente, char *);
+		PERMUTE(ref->households, double);
+#undef PERMUTE
+		free(order);
+		free(tmp);
+	}
+	free(rr.buf);
+	free(rr.off);
+	log_debug("reference: %zu postcodes in %.3f s", n, util_now() - t0);
+	return 0;
+oom:
+	snprintf(err, errlen, "reference: out of memory");
+fail:
+	free(rr.buf);
+	free(rr.off);
+	ingest_ref_free(ref);
+	return -1;
+}
+
 int
 ingest_run(PGconn *c, const config *cfg, const ingest_ref *ref, ingest_data *d, char *err,
 		   size_t errlen)
@@ -450,6 +524,7 @@ ingest_run(PGconn *c, const config *cfg, const ingest_ref *ref, ingest_data *d, 
 	char		lo_s[11], hi_s[11];
 	int			need_buurt = strcmp(cfg->level, "buurt") == 0 || strcmp(cfg->level, "wijk") == 0;
 	int			rc = -1;
+	double		t0;
 
 	memset(d, 0, sizeof(*d));
 	if (util_parse_date(cfg->as_of, &d->as_of) || util_parse_date(cfg->start_date, &rules.start))
@@ -479,9 +554,11 @@ ingest_run(PGconn *c, const config *cfg, const ingest_ref *ref, ingest_data *d, 
 			 "WHERE received_at >= (%s::timestamp AT TIME ZONE 'Europe/Amsterdam') "
 			 "AND received_at < (%s::timestamp AT TIME ZONE 'Europe/Amsterdam')) TO STDOUT",
 			 view, lo, hi);
+	t0 = util_now();
 	if (copy_out(c, "signals", sql, &rr, err, errlen) != 0)
 		goto done;
 	nrows = rr.n;
+	log_debug("signals: %zu rows read in %.3f s", nrows, util_now() - t0);
 	d->nread = nrows;
 	util_kill_point("ingest-read");
 	if (load_followup(c, cfg, &fu, &fr, &nfr, err, errlen) != 0)
@@ -522,10 +599,20 @@ ingest_run(PGconn *c, const config *cfg, const ingest_ref *ref, ingest_data *d, 
 			cur->reason = REASON_DUPLICATE_ID;
 	}
 
-	/* reference checks and the final split, in row order */
-	for (size_t i = 0; i < nrows; i++)
-		order[i] = i;
-	qsort(order, nrows, sizeof(size_t), cmp_by_row);
+	/* reference checks and the final split, in row order (COPY usually delivers them so:
+	 * no sort then, as strictly increasing row ids leave nothing for qsort to change) */
+	{
+		int			in_order = 1;
+
+		for (size_t i = 0; i < nrows; i++)
+		{
+			order[i] = i;
+			if (i > 0 && rs[i].row_id <= rs[i - 1].row_id)
+				in_order = 0;
+		}
+		if (!in_order)
+			qsort(order, nrows, sizeof(size_t), cmp_by_row);
+	}
 	sort_rows = NULL;
 	for (size_t k = 0; k < nrows; k++)
 	{

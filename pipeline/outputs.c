@@ -12,7 +12,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
+#include <gdal/cpl_conv.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,17 +112,115 @@ remove_stale(const char *outdir)
 	closedir(d);
 }
 
+/*
+ * The GeoPackage layer, on a thread of its own: only GDAL writes it, on one core, for as long
+ * as the other area files, the maps and the browser map take together at national scale.
+ * One run per process, so one job: started by write_area_outputs, waited for by write_files
+ * before the summary (and before the folder is removed after a failure).
+ */
+typedef struct gpkg_job
+{
+	const outputs_run *r;
+	OGRSpatialReferenceH srs;	/* the job's own copy */
+	char		path[4096];
+	int			rc;
+	double		seconds;
+	char		err[1024];
+} gpkg_job;
+
+static gpkg_job gpkg_bg;
+static pthread_t gpkg_bg_thread;
+static int	gpkg_bg_state;		/* 0 none, 1 thread running, 2 finished without a thread */
+
+static int
+write_gpkg(const outputs_run *r, OGRSpatialReferenceH srs, const char *path, char *err, size_t errlen)
+{
+	GDALDatasetH ds = outputs_create("GPKG", path, NULL, err, errlen);
+
+	if (!ds)
+		return -1;
+	if (outputs_area_layer(ds, r->cfg->level, srs, r, 0, NULL, err, errlen) != 0)
+	{
+		GDALClose(ds);
+		return -1;
+	}
+	return outputs_close(ds, path, err, errlen);
+}
+
+static void *
+gpkg_thread(void *arg)
+{
+	gpkg_job   *j = arg;
+	double		t0 = util_now();
+
+	CPLPushErrorHandler(outputs_gdal_handler);	/* error handlers are per thread */
+	/* SQLite's page cache large enough for the whole file: no spilling mid-transaction */
+	CPLSetThreadLocalConfigOption("OGR_SQLITE_CACHE", "256");
+	j->rc = write_gpkg(j->r, j->srs, j->path, j->err, sizeof(j->err));
+	CPLSetThreadLocalConfigOption("OGR_SQLITE_CACHE", NULL);
+	CPLPopErrorHandler();
+	j->seconds = util_now() - t0;
+	return NULL;
+}
+
+/* Start the GeoPackage job (on the calling thread if no thread can be had).  0 or -1. */
+static int
+gpkg_start(const outputs_run *r, OGRSpatialReferenceH srs, const char *path)
+{
+	memset(&gpkg_bg, 0, sizeof(gpkg_bg));
+	gpkg_bg.r = r;
+	gpkg_bg.rc = -1;
+	if (!(gpkg_bg.srs = OSRClone(srs)))
+		return -1;
+	snprintf(gpkg_bg.path, sizeof(gpkg_bg.path), "%s", path);
+	if (pthread_create(&gpkg_bg_thread, NULL, gpkg_thread, &gpkg_bg) == 0)
+		gpkg_bg_state = 1;
+	else
+	{
+		gpkg_thread(&gpkg_bg);
+		gpkg_bg_state = 2;
+	}
+	return 0;
+}
+
+/* Wait for the GeoPackage job, if one was started: 0, or -1 with its error in err (err may be
+ * NULL: a failure elsewhere is being reported already). */
+static int
+gpkg_wait(char *err, size_t errlen)
+{
+	int			rc;
+
+	if (gpkg_bg_state == 0)
+		return 0;
+	if (gpkg_bg_state == 1)
+		pthread_join(gpkg_bg_thread, NULL);
+	gpkg_bg_state = 0;
+	log_debug("wrote areas.gpkg in %.3f s (alongside the other outputs)", gpkg_bg.seconds);
+	OSRDestroySpatialReference(gpkg_bg.srs);
+	gpkg_bg.srs = NULL;
+	rc = gpkg_bg.rc;
+	if (rc != 0 && err)
+		snprintf(err, errlen, "%s", gpkg_bg.err);
+	return rc;
+}
+
+/*
+ * The area files: the list for planners (CSV per RFC 4180 with CRLF, XLSX), the GeoPackage in
+ * the working CRS and the GeoJSON in WGS 84 (RFC 7946).  CSV, XLSX and GeoJSON are written in
+ * one parallel pass (outputs_stream.c: the same files GDAL's drivers write, in a fraction of
+ * the time) while the GeoPackage, which only GDAL writes, goes on beside it on its own
+ * thread.  VSP_OUTPUTS_VIA_GDAL=1 writes all four through GDAL one after the other: the
+ * reference the fast path is checked against.
+ */
 static int
 write_area_outputs(const outputs_run *r, outputs_state *st, char *err, size_t errlen)
 {
 	OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+	const char *ext[] = {"csv", "xlsx", "gpkg", "geojson"};
 	char		name[256];
-	char	   *path = NULL,
-			   *fast[3] = {NULL, NULL, NULL};
+	char	   *path[4] = {NULL, NULL, NULL, NULL};
 	GDALDatasetH ds;
-	int			rc = -1,
-				via_gdal,
-				ok;
+	int			rc = -1;
 
 	if (!srs || OSRSetFromUserInput(srs, r->cfg->working_crs) != OGRERR_NONE)
 	{
@@ -128,91 +228,62 @@ write_area_outputs(const outputs_run *r, outputs_state *st, char *err, size_t er
 		goto done;
 	}
 	OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
-
-	/*
-	 * The area list for planners (CSV per RFC 4180 with CRLF, XLSX) and the GeoJSON layer in
-	 * one parallel pass (outputs_stream.c), the same files GDAL's drivers write in a fraction
-	 * of the time; VSP_OUTPUTS_VIA_GDAL=1 writes them through GDAL instead, the reference the
-	 * fast path is checked against.
-	 */
-	via_gdal = getenv("VSP_OUTPUTS_VIA_GDAL") && strcmp(getenv("VSP_OUTPUTS_VIA_GDAL"), "1") == 0;
-	if (!via_gdal)
+	for (int k = 0; k < 4; k++)
 	{
-		const char *ext[] = {"csv", "xlsx", "geojson"};
+		if (k == 2)
+			snprintf(name, sizeof(name), "areas.gpkg");
+		else
+			snprintf(name, sizeof(name), "areas-%s.%s", r->cfg->level, ext[k]);
+		if (!(path[k] = path_join(st->tmpdir, name)))
+			goto oom;
+	}
+
+	if (!(getenv("VSP_OUTPUTS_VIA_GDAL") && strcmp(getenv("VSP_OUTPUTS_VIA_GDAL"), "1") == 0))
+	{
+		int			ok = 1;
 		double		t0 = util_now();
 
-		for (int k = 0; k < 3; k++)
-		{
-			snprintf(name, sizeof(name), "areas-%s.%s", r->cfg->level, ext[k]);
-			if (!(fast[k] = path_join(st->tmpdir, name)))
-				goto oom;
-		}
-		if (outputs_area_files(r, r->cfg->level, fast[0], fast[1], fast[2], err, errlen) != 0)
+		if (gpkg_start(r, srs, path[2]) != 0)
+			goto oom;
+		if (outputs_area_files(r, r->cfg->level, path[0], path[1], path[3], err, errlen) != 0)
 			goto done;
 		log_debug("wrote areas-%s.csv+xlsx+geojson in %.3f s (one pass)", r->cfg->level, util_now() - t0);
+		/* listed in the summary in their usual order; the GeoPackage is waited for later */
 		file_quiet = 1;
-		snprintf(name, sizeof(name), "areas-%s.csv", r->cfg->level);
-		ok = note_file(st, name) == 0;
-		snprintf(name, sizeof(name), "areas-%s.xlsx", r->cfg->level);
-		ok = ok && note_file(st, name) == 0;
+		for (int k = 0; k < 4 && ok; k++)
+		{
+			if (k == 2)
+				snprintf(name, sizeof(name), "areas.gpkg");
+			else
+				snprintf(name, sizeof(name), "areas-%s.%s", r->cfg->level, ext[k]);
+			ok = note_file(st, name) == 0;
+		}
 		file_quiet = 0;
 		if (!ok)
 			goto oom;
-	}
-	else
-	{
-		char	   *lco[] = {"LINEFORMAT=CRLF", "STRING_QUOTING=IF_NEEDED", NULL};
-		const char *drivers[] = {"CSV", "XLSX"}, *ext[] = {"csv", "xlsx"};
-
-		for (int k = 0; k < 2; k++)
-		{
-			snprintf(name, sizeof(name), "areas-%s.%s", r->cfg->level, ext[k]);
-			free(path);
-			if (!(path = path_join(st->tmpdir, name)))
-				goto oom;
-			if (!(ds = outputs_create(drivers[k], path, NULL, err, errlen)))
-				goto done;
-			if (outputs_area_layer(ds, r->cfg->level, NULL, r, 1, k == 0 ? lco : NULL, err, errlen) != 0)
-			{
-				GDALClose(ds);
-				goto done;
-			}
-			if (outputs_close(ds, path, err, errlen) != 0 || note_file(st, name) != 0)
-				goto done;
-		}
-	}
-	/* map layers: GeoPackage in the working CRS, GeoJSON in WGS 84 (RFC 7946) */
-	snprintf(name, sizeof(name), "areas.gpkg");
-	free(path);
-	if (!(path = path_join(st->tmpdir, name)))
-		goto oom;
-	if (!(ds = outputs_create("GPKG", path, NULL, err, errlen)))
-		goto done;
-	if (outputs_area_layer(ds, r->cfg->level, srs, r, 0, NULL, err, errlen) != 0)
-	{
-		GDALClose(ds);
-		goto done;
-	}
-	if (outputs_close(ds, path, err, errlen) != 0 || note_file(st, name) != 0)
-		goto done;
-
-	snprintf(name, sizeof(name), "areas-%s.geojson", r->cfg->level);
-	if (!via_gdal)
-	{
-		file_quiet = 1;
-		if (note_file(st, name) != 0)
-		{
-			file_quiet = 0;
-			goto oom;
-		}
-		file_quiet = 0;
 		rc = 0;
 		goto done;
 	}
-	free(path);
-	if (!(path = path_join(st->tmpdir, name)))
-		goto oom;
-	if (!(ds = outputs_create("GeoJSON", path, NULL, err, errlen)))
+
+	/* the reference path: GDAL's drivers, one file after the other */
+	for (int k = 0; k < 2; k++)
+	{
+		char	   *lco[] = {"LINEFORMAT=CRLF", "STRING_QUOTING=IF_NEEDED", NULL};
+
+		if (!(ds = outputs_create(k == 0 ? "CSV" : "XLSX", path[k], NULL, err, errlen)))
+			goto done;
+		if (outputs_area_layer(ds, r->cfg->level, NULL, r, 1, k == 0 ? lco : NULL, err, errlen) != 0)
+		{
+			GDALClose(ds);
+			goto done;
+		}
+		snprintf(name, sizeof(name), "areas-%s.%s", r->cfg->level, ext[k]);
+		if (outputs_close(ds, path[k], err, errlen) != 0 || note_file(st, name) != 0)
+			goto done;
+	}
+	if (write_gpkg(r, srs, path[2], err, errlen) != 0 || note_file(st, "areas.gpkg") != 0)
+		goto done;
+	if (!(ds = outputs_create("GeoJSON", path[3], NULL, err, errlen)))
 		goto done;
 	{
 		char	   *lco[] = {"RFC7946=YES", "COORDINATE_PRECISION=6", NULL};
@@ -223,16 +294,16 @@ write_area_outputs(const outputs_run *r, outputs_state *st, char *err, size_t er
 			goto done;
 		}
 	}
-	if (outputs_close(ds, path, err, errlen) != 0 || note_file(st, name) != 0)
+	snprintf(name, sizeof(name), "areas-%s.geojson", r->cfg->level);
+	if (outputs_close(ds, path[3], err, errlen) != 0 || note_file(st, name) != 0)
 		goto done;
 	rc = 0;
 	goto done;
 oom:
 	snprintf(err, errlen, "outputs: out of memory");
 done:
-	free(path);
-	for (int k = 0; k < 3; k++)
-		free(fast[k]);
+	for (int k = 0; k < 4; k++)
+		free(path[k]);
 	if (srs)
 		OSRDestroySpatialReference(srs);
 	return rc;
@@ -504,12 +575,13 @@ write_files(const outputs_run *r, outputs_state *st, char *err, size_t errlen)
 	}
 	if (outputs_webmaps(r, st, err, errlen) != 0)
 		goto fail;
-	if (write_summary(r, st, err, errlen) != 0)
+	if (gpkg_wait(err, errlen) != 0 || write_summary(r, st, err, errlen) != 0)
 		goto fail;
 	return 0;
 oom:
 	snprintf(err, errlen, "outputs: out of memory");
 fail:
+	gpkg_wait(NULL, 0);			/* it writes into the folder about to be removed */
 	outputs_abort(st);
 	return -1;
 }

@@ -127,6 +127,34 @@ sb_printf(sbuf *b, const char *fmt,...)
 
 /* ---- numbers as GDAL prints them ---- */
 
+/* Decimal digits of v into out (not terminated); returns their count. */
+static size_t
+fmt_ulong(unsigned long long v, char *out)
+{
+	char		tmp[24];
+	size_t		n = 0;
+
+	do
+	{
+		tmp[n++] = (char) ('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t k = 0; k < n; k++)
+		out[k] = tmp[n - 1 - k];
+	return n;
+}
+
+static size_t
+fmt_long(long long v, char *out)
+{
+	if (v < 0)
+	{
+		out[0] = '-';
+		return 1 + fmt_ulong(0ULL - (unsigned long long) v, out + 1);
+	}
+	return fmt_ulong((unsigned long long) v, out);
+}
+
 /* Round a decimal string up by one unit in its last digit (GDAL's roundup). */
 static void
 dec_roundup(char *s)
@@ -203,7 +231,6 @@ fmt_coord(double v, char *out)
 	if (fabs(v) < 1e9 && fabs(fabs(t - r) - 0.5) > 1e-7 && !(r == 0 && signbit(v)))
 	{
 		long long	q = (long long) r,
-					ip,
 					fp;
 		char	   *p = out;
 
@@ -212,9 +239,13 @@ fmt_coord(double v, char *out)
 			*p++ = '-';
 			q = -q;
 		}
-		ip = q / 1000000;
+		p += fmt_ulong((unsigned long long) (q / 1000000), p);
+		*p++ = '.';
 		fp = q % 1000000;
-		p += sprintf(p, "%lld.%06lld", ip, fp);
+		for (int k = 5; k >= 0; k--, fp /= 10)
+			p[k] = (char) ('0' + fp % 10);
+		p += 6;
+		*p = '\0';
 		len = (size_t) (p - out);
 	}
 	else if (!isfinite(v))
@@ -235,6 +266,73 @@ fmt_coord(double v, char *out)
 		out[len] = '\0';
 	}
 	return len;
+}
+
+/*
+ * v as %.15g (sig 15) or %.16g (sig 16) prints it, in integers where that provably gives the
+ * same text: the list columns are rounded to 4 decimals, so v is usually the double nearest a
+ * decimal D = M / 10^4, and %.<sig>g prints D itself when D has at most sig significant
+ * digits (no exponent form) and v lies within half a unit of D's last digit — always so at 15
+ * digits (|v - D| <= 2^-53 |v|), checked at 16 (with FMA, and a margin).  Anything else, and
+ * -0, goes through snprintf.  out holds 48 bytes.
+ */
+static size_t
+fmt_dec4(double v, int sig, char *out)
+{
+	static const double half_unit[] = {	/* 0.5 * 10^(e - 11) for e = -4 .. 15, at 16 digits */
+		0.5e-15, 0.5e-14, 0.5e-13, 0.5e-12, 0.5e-11, 0.5e-10, 0.5e-9, 0.5e-8, 0.5e-7, 0.5e-6,
+		0.5e-5, 0.5e-4, 0.5e-3, 0.5e-2, 0.5e-1, 0.5, 5.0, 50.0, 500.0, 5000.0
+	};
+	double		m = nearbyint(v * 1e4);
+	unsigned long long a,
+				p10 = 1;
+	int			nd = 1,
+				e;
+	char	   *p = out;
+
+	if (!(fabs(m) < 1e15) || m / 1e4 != v)
+		goto slow;				/* not a value of 4 decimals */
+	a = (unsigned long long) fabs(m);
+	if (a == 0)
+	{
+		if (v != 0 || signbit(v))
+			goto slow;
+		out[0] = '0';
+		out[1] = '\0';
+		return 1;
+	}
+	while (a / p10 >= 10)
+	{
+		p10 *= 10;
+		nd++;
+	}
+	e = nd - 5;					/* decimal exponent of D */
+	if (e < -4 || e >= sig)
+		goto slow;
+	if (sig == 16 && (a == p10 || !(fabs(fma(v, 1e4, -m)) < 0.9 * half_unit[e + 4])))
+		goto slow;				/* a power of ten (v may sit below it), or too far from D */
+	if (v < 0)
+		*p++ = '-';
+	p += fmt_ulong(a / 10000, p);
+	if (a % 10000)
+	{
+		unsigned	f = (unsigned) (a % 10000);
+		int			nf = 4;
+
+		while (f % 10 == 0)
+		{
+			f /= 10;
+			nf--;
+		}
+		*p++ = '.';
+		for (int k = nf - 1; k >= 0; k--, f /= 10)
+			p[k] = (char) ('0' + f % 10);
+		p += nf;
+	}
+	*p = '\0';
+	return (size_t) (p - out);
+slow:
+	return (size_t) snprintf(out, 48, "%.*g", sig, v);
 }
 
 /*
@@ -602,7 +700,7 @@ typedef struct block_out
 	unsigned char *z;			/* deflated xml */
 	size_t		zlen;
 	uint32_t	crc;
-	int			failed;			/* 1 memory, 2 transformation, 3 extent */
+	int			failed;			/* 1 memory, 3 extent, 4 rings differ */
 } block_out;
 
 typedef struct pass
@@ -615,74 +713,182 @@ typedef struct pass
 	OGRFieldType *ttype,
 			   *gtype;
 	const char **gname;
-	OGRCoordinateTransformationH *ct;	/* one per thread: PROJ objects are not shared */
+	char		(*col)[8];		/* spreadsheet column names */
+	double	   *ll;				/* lon/lat of a->polys' points */
 	int			want_csv,
 				want_xlsx,
 				want_json;
 } pass;
 
-typedef struct coords
-{
-	double	   *x,
-			   *y,
-			   *z;
-	size_t		cap;
-} coords;
+/* ---- lon/lat for the GeoJSON layer ---- */
 
-static int
-coords_fit(coords *c, size_t n)
+static inline uint64_t
+mix64(uint64_t z)
 {
-	if (n <= c->cap)
-		return 0;
-	free(c->x);
-	free(c->y);
-	free(c->z);
-	c->x = malloc(n * sizeof(double));
-	c->y = malloc(n * sizeof(double));
-	c->z = calloc(n, sizeof(double));
-	c->cap = (c->x && c->y && c->z) ? n : 0;
-	return c->cap ? 0 : -1;
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
 }
 
-/* One ring as [ [ x, y ], ... ] in lon/lat, turned per the right-hand rule.  0, or 2 when a
- * point cannot be transformed, 3 when it lands outside lon/lat bounds. */
+/*
+ * lon/lat of every point of p (2 * npts doubles, aligned with p->xy; caller frees) through
+ * ct[thread].  A vertex shared by neighbouring areas (most of them: boundaries are shared)
+ * is transformed once: the same input gives the same output, and PROJ's RD New → WGS 84
+ * pipeline costs about a microsecond a point.  Returns 0, -1 (memory), 2 when a point
+ * cannot be transformed, 4 when there is no transformation.
+ */
 static int
-put_ring(sbuf *b, OGRGeometryH ring, int exterior, OGRCoordinateTransformationH ct, coords *c)
+lonlat_points(const geo_polys *p, OGRSpatialReferenceH src, OGRSpatialReferenceH dst, double **out)
 {
-	int			np = OGR_G_GetPointCount(ring);
+	size_t		npts = p->npts,
+				cap = 1,
+				nu = 0;
+	uint32_t   *slot = NULL,
+			   *map = NULL;
+	double	   *ux = NULL,
+			   *uy = NULL,
+			   *uz = NULL,
+			   *ll;
+	int			rc = -1,
+				bad = 0;
+
+	*out = NULL;
+	if (npts > UINT32_MAX / 2 || !(ll = malloc((npts ? npts : 1) * 2 * sizeof(double))))
+		return -1;
+	if (OSRIsSame(src, dst))
+	{
+		memcpy(ll, p->xy, npts * 2 * sizeof(double));
+		*out = ll;
+		return 0;
+	}
+	while (cap < 2 * npts)
+		cap <<= 1;
+	slot = calloc(cap, sizeof(uint32_t));
+	map = malloc((npts ? npts : 1) * sizeof(uint32_t));
+	ux = malloc((npts ? npts : 1) * sizeof(double));
+	uy = malloc((npts ? npts : 1) * sizeof(double));
+	if (!slot || !map || !ux || !uy)
+		goto done;
+	for (size_t q = 0; q < npts; q++)
+	{
+		uint64_t	bx,
+					by;
+		size_t		h;
+
+		memcpy(&bx, &p->xy[2 * q], sizeof(bx));
+		memcpy(&by, &p->xy[2 * q + 1], sizeof(by));
+		h = (size_t) mix64(bx ^ mix64(by)) & (cap - 1);
+		for (;; h = (h + 1) & (cap - 1))
+		{
+			uint32_t	u = slot[h];
+
+			if (u == 0)
+			{
+				slot[h] = (uint32_t) ++nu;
+				ux[nu - 1] = p->xy[2 * q];
+				uy[nu - 1] = p->xy[2 * q + 1];
+				map[q] = (uint32_t) (nu - 1);
+				break;
+			}
+			if (memcmp(&ux[u - 1], &p->xy[2 * q], sizeof(double)) == 0 &&
+				memcmp(&uy[u - 1], &p->xy[2 * q + 1], sizeof(double)) == 0)
+			{
+				map[q] = u - 1;
+				break;
+			}
+		}
+	}
+	free(slot);
+	slot = NULL;
+	/* z = 0 as GDAL passes for 2D geometries */
+	if (!(uz = calloc(nu ? nu : 1, sizeof(double))))
+		goto done;
+	/*
+	 * One transformation per thread, made in that thread (it binds to the thread's PROJ
+	 * context) and one at a time (the SRS objects are shared).
+	 */
+#pragma omp parallel reduction(|:bad)
+	{
+		int			t = 0,
+					nt = 1;
+		size_t		a,
+					b;
+		OGRCoordinateTransformationH ct;
+
+#ifdef _OPENMP
+		t = omp_get_thread_num();
+		nt = omp_get_num_threads();
+#endif
+		a = nu * (size_t) t / (size_t) nt;
+		b = nu * (size_t) (t + 1) / (size_t) nt;
+#pragma omp critical(vsp_proj)
+		ct = OCTNewCoordinateTransformation(src, dst);
+		if (!ct)
+			bad |= 4;
+		for (size_t c = a; c < b && ct; c += 65536)
+		{
+			int			m = (int) (b - c < 65536 ? b - c : 65536);
+
+			if (!OCTTransform(ct, m, ux + c, uy + c, uz + c))
+				bad |= 2;
+		}
+		if (ct)
+			OCTDestroyCoordinateTransformation(ct);
+	}
+	if (bad)
+	{
+		rc = bad & 4 ? 4 : 2;
+		goto done;
+	}
+#pragma omp parallel for schedule(static)
+	for (size_t q = 0; q < npts; q++)
+	{
+		ll[2 * q] = ux[map[q]];
+		ll[2 * q + 1] = uy[map[q]];
+	}
+	*out = ll;
+	ll = NULL;
+	rc = 0;
+done:
+	free(ll);
+	free(slot);
+	free(map);
+	free(ux);
+	free(uy);
+	free(uz);
+	return rc;
+}
+
+/* One ring of np lon/lat points as [ [ x, y ], ... ], turned per the right-hand rule.
+ * 0, or 3 when a point lies outside lon/lat bounds. */
+static int
+put_ring(sbuf *b, const double *ll, size_t np, int exterior)
+{
 	double		area = 0;
 	int			invert;
 	char		tx[48],
 				ty[48];
 
-	if (np <= 0)
+	for (size_t k = 0; k < np; k++)
 	{
-		sb_puts(b, "[ ]");
-		return 0;
-	}
-	if (coords_fit(c, (size_t) np) != 0)
-		return 1;
-	OGR_G_GetPoints(ring, c->x, sizeof(double), c->y, sizeof(double), NULL, 0);
-	memset(c->z, 0, (size_t) np * sizeof(double));
-	if (ct && !OCTTransform(ct, np, c->x, c->y, c->z))
-		return 2;
-	for (int k = 0; k < np; k++)
-	{
-		if (c->x[k] < -180.0 || c->x[k] > 180.0 || c->y[k] < -90.0 || c->y[k] > 90.0)
+		double		x = ll[2 * k],
+					y = ll[2 * k + 1];
+
+		if (x < -180.0 || x > 180.0 || y < -90.0 || y > 90.0)
 			return 3;
 		if (k + 1 < np)
-			area += c->x[k] * c->y[k + 1] - c->x[k + 1] * c->y[k];
+			area += x * ll[2 * k + 3] - ll[2 * k + 2] * y;
 	}
 	if (np > 1)
-		area += c->x[np - 1] * c->y[0] - c->x[0] * c->y[np - 1];
+		area += ll[2 * (np - 1)] * ll[1] - ll[0] * ll[2 * (np - 1) + 1];
 	/* clockwise = negative area; exterior rings go counter-clockwise, holes clockwise */
 	invert = exterior ? area < 0 : area > 0;
 	sb_put(b, "[ ", 2);
-	for (int k = 0; k < np; k++)
+	for (size_t k = 0; k < np; k++)
 	{
-		int			q = invert ? np - 1 - k : k;
-		size_t		lx = fmt_coord(c->x[q], tx),
-					ly = fmt_coord(c->y[q], ty);
+		size_t		q = invert ? np - 1 - k : k,
+					lx = fmt_coord(ll[2 * q], tx),
+					ly = fmt_coord(ll[2 * q + 1], ty);
 
 		if (k)
 			sb_put(b, ", ", 2);
@@ -696,8 +902,9 @@ put_ring(sbuf *b, OGRGeometryH ring, int exterior, OGRCoordinateTransformationH 
 	return 0;
 }
 
+/* A polygon's rings; *ring walks the area's rings in geo_polys (empty rings are not there). */
 static int
-put_polygon(sbuf *b, OGRGeometryH poly, OGRCoordinateTransformationH ct, coords *c)
+put_polygon(sbuf *b, OGRGeometryH poly, const geo_polys *p, const double *ll, size_t *ring)
 {
 	int			nr = OGR_G_GetGeometryCount(poly),
 				rc;
@@ -705,19 +912,34 @@ put_polygon(sbuf *b, OGRGeometryH poly, OGRCoordinateTransformationH ct, coords 
 	sb_put(b, "[ ", 2);
 	for (int k = 0; k < nr; k++)
 	{
+		OGRGeometryH rg = OGR_G_GetGeometryRef(poly, k);
+		int			np = OGR_G_GetPointCount(rg);
+
 		if (k)
 			sb_put(b, ", ", 2);
-		if ((rc = put_ring(b, OGR_G_GetGeometryRef(poly, k), k == 0, ct, c)) != 0)
+		if (np <= 0)
+		{
+			sb_puts(b, "[ ]");
+			continue;
+		}
+		if (p->pt_off[*ring + 1] - p->pt_off[*ring] != (size_t) np)
+			return 4;
+		rc = put_ring(b, ll + 2 * p->pt_off[*ring], (size_t) np, k == 0);
+		(*ring)++;
+		if (rc != 0)
 			return rc;
 	}
 	sb_put(b, " ]", 2);
 	return 0;
 }
 
+/* Area i's geometry (a->geom[i], whose rings are a->polys' rings of area i, in order). */
 static int
-put_geometry(sbuf *b, OGRGeometryH g, OGRCoordinateTransformationH ct, coords *c)
+put_geometry(sbuf *b, const areas *a, size_t i, const double *ll)
 {
+	OGRGeometryH g = a->geom[i];
 	OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+	size_t		ring = a->polys.ring_off[i];
 	int			rc = 0;
 
 	if (t == wkbMultiPolygon && OGR_G_GetGeometryCount(g) == 1)
@@ -728,7 +950,7 @@ put_geometry(sbuf *b, OGRGeometryH g, OGRCoordinateTransformationH ct, coords *c
 	if (t == wkbPolygon)
 	{
 		sb_puts(b, "{ \"type\": \"Polygon\", \"coordinates\": ");
-		rc = put_polygon(b, g, ct, c);
+		rc = put_polygon(b, g, &a->polys, ll, &ring);
 	}
 	else
 	{
@@ -737,7 +959,7 @@ put_geometry(sbuf *b, OGRGeometryH g, OGRCoordinateTransformationH ct, coords *c
 		{
 			if (k)
 				sb_put(b, ", ", 2);
-			rc = put_polygon(b, OGR_G_GetGeometryRef(g, k), ct, c);
+			rc = put_polygon(b, OGR_G_GetGeometryRef(g, k), &a->polys, ll, &ring);
 		}
 		sb_put(b, " ]", 2);
 	}
@@ -747,12 +969,12 @@ put_geometry(sbuf *b, OGRGeometryH g, OGRCoordinateTransformationH ct, coords *c
 
 /* Format areas of ranks [k0, k1) into bo; thread th. */
 static void
-format_block(const pass *ps, size_t k0, size_t k1, int th, block_out *bo)
+format_block(const pass *ps, size_t k0, size_t k1, block_out *bo)
 {
 	const outputs_run *r = ps->r;
-	coords		c = {NULL, NULL, NULL, 0};
 	char		num[48],
-				col[8];
+				rowtxt[24];
+	size_t		rowlen = 0;
 
 	for (size_t k = k0; k < k1 && !bo->failed; k++)
 	{
@@ -770,33 +992,55 @@ format_block(const pass *ps, size_t k0, size_t k1, int th, block_out *bo)
 			}
 			outputs_area_values(r, i, 1, f);
 			if (ps->want_xlsx)
-				sb_printf(&bo->xml, "<row r=\"%llu\">", row);
+			{
+				rowlen = fmt_ulong(row, rowtxt);
+				sb_puts(&bo->xml, "<row r=\"");
+				sb_put(&bo->xml, rowtxt, rowlen);
+				sb_puts(&bo->xml, "\">");
+			}
 			for (int j = 0; j < ps->nf; j++)
 			{
 				int			set = OGR_F_IsFieldSetAndNotNull(f, j);
 
+				double		v = 0;
+
+				if (set && ps->ttype[j] == OFTReal)
+					v = OGR_F_GetFieldAsDouble(f, j);
 				if (ps->want_csv)
 				{
 					if (j)
 						sb_put(&bo->csv, ",", 1);
-					if (set)
+					/* reals: %.15g, what OGR_F_GetFieldAsString gives for a real without width */
+					if (set && ps->ttype[j] == OFTReal)
+						sb_put(&bo->csv, num, fmt_dec4(v, 15, num));
+					else if (set)
 						put_csv_field(&bo->csv, OGR_F_GetFieldAsString(f, j));
 				}
 				if (!ps->want_xlsx || !set)
 					continue;
-				col_name(j, col);
+				sb_puts(&bo->xml, "<c r=\"");
+				sb_puts(&bo->xml, ps->col[j]);
+				sb_put(&bo->xml, rowtxt, rowlen);
 				if (ps->ttype[j] == OFTInteger)
-					sb_printf(&bo->xml, "<c r=\"%s%llu\"><v>%d</v></c>", col, row, OGR_F_GetFieldAsInteger(f, j));
+				{
+					sb_puts(&bo->xml, "\"><v>");
+					sb_put(&bo->xml, num, fmt_long(OGR_F_GetFieldAsInteger(f, j), num));
+					sb_puts(&bo->xml, "</v></c>");
+				}
 				else if (ps->ttype[j] == OFTReal)
-					sb_printf(&bo->xml, "<c r=\"%s%llu\"><v>%.16g</v></c>", col, row, OGR_F_GetFieldAsDouble(f, j));
+				{
+					sb_puts(&bo->xml, "\"><v>");
+					sb_put(&bo->xml, num, fmt_dec4(v, 16, num));
+					sb_puts(&bo->xml, "</v></c>");
+				}
 				else
 				{
 					const char *s = OGR_F_GetFieldAsString(f, j);
 					size_t		len = strlen(s);
 					int			keep = len && (s[0] == ' ' || s[len - 1] == ' ');
 
-					sb_printf(&bo->xml, "<c r=\"%s%llu\" t=\"inlineStr\"><is><t%s>", col, row,
-							  keep ? " xml:space=\"preserve\"" : "");
+					sb_puts(&bo->xml, keep ? "\" t=\"inlineStr\"><is><t xml:space=\"preserve\">" :
+							"\" t=\"inlineStr\"><is><t>");
 					put_xml_text(&bo->xml, s);
 					sb_puts(&bo->xml, "</t></is></c>");
 				}
@@ -834,7 +1078,7 @@ format_block(const pass *ps, size_t k0, size_t k1, int th, block_out *bo)
 				if (OGR_F_IsFieldNull(f, j))
 					sb_puts(&bo->json, "null");
 				else if (ps->gtype[j] == OFTInteger)
-					sb_printf(&bo->json, "%d", OGR_F_GetFieldAsInteger(f, j));
+					sb_put(&bo->json, num, fmt_long(OGR_F_GetFieldAsInteger(f, j), num));
 				else if (ps->gtype[j] == OFTReal)
 				{
 					size_t		len = fmt_json_real(OGR_F_GetFieldAsDouble(f, j), num);
@@ -848,7 +1092,7 @@ format_block(const pass *ps, size_t k0, size_t k1, int th, block_out *bo)
 			OGR_F_Destroy(f);
 			if (r->areas->geom[i])
 			{
-				if ((rc = put_geometry(&bo->json, r->areas->geom[i], ps->ct[th], &c)) != 0)
+				if ((rc = put_geometry(&bo->json, r->areas, i, ps->ll)) != 0)
 					bo->failed = rc;
 			}
 			else
@@ -856,9 +1100,6 @@ format_block(const pass *ps, size_t k0, size_t k1, int th, block_out *bo)
 			sb_puts(&bo->json, " }");
 		}
 	}
-	free(c.x);
-	free(c.y);
-	free(c.z);
 	if (bo->csv.oom || bo->xml.oom || bo->json.oom)
 		bo->failed = 1;
 	if (!bo->failed && ps->want_xlsx && deflate_part(bo->xml.p, bo->xml.n, &bo->z, &bo->zlen, &bo->crc) != 0)
@@ -1018,13 +1259,14 @@ outputs_area_files(const outputs_run *r, const char *layer, const char *csv_path
 	ps.ttype = calloc((size_t) ps.nf + 1, sizeof(OGRFieldType));
 	ps.gtype = calloc((size_t) ps.nf + 1, sizeof(OGRFieldType));
 	ps.gname = calloc((size_t) ps.nf + 1, sizeof(char *));
-	ps.ct = calloc((size_t) nth, sizeof(OGRCoordinateTransformationH));
+	ps.col = calloc((size_t) ps.nf + 1, sizeof(*ps.col));
 	order = malloc((n ? n : 1) * sizeof(size_t));
 	bo = calloc(per_round, sizeof(block_out));
-	if (!ps.ttype || !ps.gtype || !ps.gname || !ps.ct || !order || !bo)
+	if (!ps.ttype || !ps.gtype || !ps.gname || !ps.col || !order || !bo)
 		goto oom;
 	for (int j = 0; j < ps.nf; j++)
 	{
+		col_name(j, ps.col[j]);
 		ps.ttype[j] = OGR_Fld_GetType(OGR_FD_GetFieldDefn(ps.tdef, j));
 		ps.gtype[j] = OGR_Fld_GetType(OGR_FD_GetFieldDefn(ps.gdef, j));
 		ps.gname[j] = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(ps.gdef, j));
@@ -1045,13 +1287,18 @@ outputs_area_files(const outputs_run *r, const char *layer, const char *csv_path
 		}
 		OSRSetAxisMappingStrategy(src, OAMS_TRADITIONAL_GIS_ORDER);
 		OSRSetAxisMappingStrategy(dst, OAMS_TRADITIONAL_GIS_ORDER);
-		if (!OSRIsSame(src, dst))
-			for (int t = 0; t < nth; t++)
-				if (!(ps.ct[t] = OCTNewCoordinateTransformation(src, dst)))
-				{
-					snprintf(err, errlen, "outputs: no transformation from %s to EPSG:4326", r->cfg->working_crs);
-					goto done;
-				}
+		if ((rc = lonlat_points(&a->polys, src, dst, &ps.ll)) != 0)
+		{
+			if (rc == -1)
+				goto oom;
+			if (rc == 4)
+				snprintf(err, errlen, "outputs: no transformation from %s to EPSG:4326", r->cfg->working_crs);
+			else
+				snprintf(err, errlen, "outputs: cannot write %s: a geometry cannot be transformed to EPSG:4326",
+						 json_path);
+			rc = -1;
+			goto done;
+		}
 	}
 
 	/* headers */
@@ -1136,14 +1383,9 @@ outputs_area_files(const outputs_run *r, const char *layer, const char *csv_path
 		{
 			size_t		k0 = (b0 + q) * AREAS_PER_BLOCK,
 						k1 = k0 + AREAS_PER_BLOCK < n ? k0 + AREAS_PER_BLOCK : n;
-			int			th = 0;
-
-#ifdef _OPENMP
-			th = omp_get_thread_num();
-#endif
 			bo[q].csv.n = bo[q].xml.n = bo[q].json.n = 0;
 			bo[q].failed = 0;
-			format_block(&ps, k0, k1, th, &bo[q]);
+			format_block(&ps, k0, k1, &bo[q]);
 		}
 		for (size_t q = 0; q < nb; q++)
 		{
@@ -1161,13 +1403,23 @@ outputs_area_files(const outputs_run *r, const char *layer, const char *csv_path
 			free(bo[q].z);
 			bo[q].z = NULL;
 		}
+		/* a full disk: stop at once and say so, with the errno of the failed write */
+		if (!failed && ((fc && ferror(fc)) || (fj && ferror(fj)) || z.failed))
+		{
+			int			e = errno;
+
+			snprintf(err, errlen, "outputs: cannot write %s: %s",
+					 fc && ferror(fc) ? csv_path : fj && ferror(fj) ? json_path : xlsx_path,
+					 e ? strerror(e) : "write error");
+			goto done;
+		}
 		if (failed == 1)
 			goto oom;
 		if (failed)
 		{
 			snprintf(err, errlen, "outputs: cannot write %s: %s", json_path,
-					 failed == 2 ? "a geometry cannot be transformed to EPSG:4326" :
-					 "geometry extent outside of [-180.0,180.0]x[-90.0,90.0] bounds");
+					 failed == 3 ? "geometry extent outside of [-180.0,180.0]x[-90.0,90.0] bounds" :
+					 "area geometry and rings differ");
 			goto done;
 		}
 	}
@@ -1212,13 +1464,11 @@ done:
 	}
 	free(bo);
 	free(head.p);
-	for (int t = 0; ps.ct && t < nth; t++)
-		if (ps.ct[t])
-			OCTDestroyCoordinateTransformation(ps.ct[t]);
-	free(ps.ct);
+	free(ps.ll);
 	free(ps.ttype);
 	free(ps.gtype);
 	free(ps.gname);
+	free(ps.col);
 	free(order);
 	if (src)
 		OSRDestroySpatialReference(src);

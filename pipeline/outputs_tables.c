@@ -21,7 +21,7 @@
  * driver goes on and fails at later statements ("no such table: gpkg_geometry_columns"), so
  * the last message hides the cause ("disk I/O error").
  */
-static char first_failure[256];
+static _Thread_local char first_failure[256];	/* per thread: the GeoPackage has its own */
 
 void		CPL_STDCALL
 outputs_gdal_handler(CPLErr cls, CPLErrorNum num, const char *msg)

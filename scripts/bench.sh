@@ -141,6 +141,9 @@ vsp_run() {
 		UNION ALL SELECT 'n_read', counts->>'read' FROM vsp.runs WHERE run_id = $id" |
 		while read -r k v; do put "$tag.$k" "$v"; done
 	grep -o 'wrote [^ ]* in [0-9.]* s' "$dir/log.$tag" | awk -v t="$tag" '{ print t ".file." $2, $4 }' >> "$R"
+	# inside ingest: the reference postcodes, and the signals COPY as vsp receives it
+	sed -n 's/.*reference: [0-9]* postcodes in \([0-9.]*\) s.*/\1/p' "$dir/log.$tag" | awk -v t="$tag" '{ print t ".ingest_ref", $1 }' >> "$R"
+	sed -n 's/.*signals: [0-9]* rows read in \([0-9.]*\) s.*/\1/p' "$dir/log.$tag" | awk -v t="$tag" '{ print t ".ingest_copy", $1 }' >> "$R"
 }
 
 # the signals COPY exactly as ingest.c issues it, for the as-of date's window
@@ -413,7 +416,9 @@ block=$dir/block.md
 	echo "The signals query vsp's ingest issues (\`COPY (SELECT ... FROM vsp_source.signals WHERE received_at"
 	echo "...) TO STDOUT\`, $(get "run.$main.1.n_read") rows for a 90-day window) as a bare \`psql -c ... > /dev/null\`:"
 	echo "median $floor s of $runs. The ingest stage (that COPY, the follow-up COPY, the reference"
-	echo "postcodes, parsing and validating every row, duplicates): median $ingest s, $r_ing × the floor."
+	echo "postcodes, parsing and validating every row, duplicates): median $ingest s, $r_ing × the floor;"
+	echo "of it, the reference postcodes (COPY of ref.pc6, $(get "run.$main.1.n_areas") rows) $(med "$M[0-9]+\\.ingest_ref") s and the signals"
+	echo "COPY as vsp receives it $(med "$M[0-9]+\\.ingest_copy") s (median)."
 	echo
 	echo "## The SQL alternative"
 	echo
@@ -430,9 +435,10 @@ block=$dir/block.md
 		echo "| EB, Gi*, bins, rank | $(get sql.scores) |"
 		echo "| whole script | $sqlt |"
 		echo
-		echo "vsp at the same size: ingest .. score (the stages that compute the same, plus 999"
-		echo "permutations) $sql_like s, $r_sql × faster; the whole run with every output file $sql_wall s,"
-		echo "$(calc "$sqlt / $sql_wall" '%.1f') × faster."
+		echo "vsp at the same size: ingest .. score (the stages that compute the same, and 999"
+		echo "Local Moran permutations besides) $sql_like s — the SQL takes $r_sql × as long; the whole run"
+		echo "with every output file and the results in PostgreSQL $sql_wall s — the SQL takes"
+		echo "$(calc "$sqlt / $sql_wall" '%.1f') × as long."
 	else
 		echo "Not measured (PostGIS missing)."
 	fi
