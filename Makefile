@@ -125,7 +125,8 @@ $(BIN)/bench_lisa: bench/bench_lisa.c $(LIB_OBJ)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
 
-# the national benchmark (scripts/bench.sh; ~10 min): prints one table, rewrites the measured
-# part of docs/performance.md.  VSP_BENCH_QUICK=1: 1/8 national size, one run each.
+# the national benchmark (scripts/bench.sh; 6-9 min on 2 cores): prints one table, rewrites the
+# measured part of docs/performance.md.  VSP_BENCH_QUICK=1: 1/32 and 1/16 size, one run each,
+# no docs (to try the script).
 bench: bin/vsp bin/bench_weights $(BIN)/bench_lisa
 	@scripts/bench.sh

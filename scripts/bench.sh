@@ -22,6 +22,8 @@
 # VSP_BENCH_DIR (a fresh temporary folder, removed afterwards unless VSP_BENCH_KEEP=1),
 # VSP_BENCH_DOCS (1: rewrite docs/performance.md; 0 = print only), VSP_BENCH_PGPORT (54338),
 # VSP_BENCH_QUICK=1: sizes 1/32 and 1/16, one run each, no docs — to try the script.
+# VSP_BENCH_REPORT_FROM=DIR: measure nothing; print the table and write the docs again from
+# the results a kept run (VSP_BENCH_KEEP=1 VSP_BENCH_DIR=DIR) left in DIR.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -37,13 +39,17 @@ sql_size=${VSP_BENCH_SQL_SIZE:-$main}
 write_docs=${VSP_BENCH_DOCS:-1}
 perms=999
 
+report_from=${VSP_BENCH_REPORT_FROM:-}
+
 die() { echo "$prog: $*" >&2; exit 1; }
 say() { printf '%s  %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
-# ---- install what the bench needs beyond make deps: GNU time, PostGIS, perf ----
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -n "$pgbin" ] || die "no PostgreSQL server found (run make deps)"
 pgmajor=$(basename "$(dirname "$pgbin")")
+
+if [ -z "$report_from" ]; then
+# ---- install what the bench needs beyond make deps: GNU time, PostGIS, perf ----
 want=()
 [ -x /usr/bin/time ] || want+=(time)
 [ -e "/usr/share/postgresql/$pgmajor/extension/postgis.control" ] || want+=("postgresql-$pgmajor-postgis-3")
@@ -88,6 +94,11 @@ cp bin/vsp bin/bench_weights bin/bench_lisa "$dir/bin/"
 vsp=$dir/bin/vsp
 # the browser map's template, which bin/vsp would find next to itself in the tree
 [ -d web ] && export VSP_WEB_DIR="$here/web"
+else
+	dir=$(cd "$report_from" && pwd) || die "no folder $report_from"
+	R=$dir/results.txt
+	[ -s "$R" ] || die "$R: no results to report"
+fi
 
 # ---- small helpers over the results file: one "key value" per line ----
 put() { printf '%s %s\n' "$1" "$2" >> "$R"; }
@@ -115,6 +126,7 @@ frac_name() {
 }
 day() { date -u -d "2026-10-31 $1 days" +%Y-%m-%d; }
 
+if [ -z "$report_from" ]; then
 t_start=$(now)
 put load.start "$(load1)"
 say "bench in $dir; sizes ${sizes[*]}; $runs runs at size $(frac_name "$main"); load $(load1)"
@@ -248,12 +260,14 @@ for k in $(seq 1 "$runs"); do
 done
 put load.end "$(load1)"
 put bench.seconds "$(since "$t_start")"
+put bench.end_epoch "$(date +%s)"
+fi
 
 # ---- the report ----
 ncpu=$(nproc)
 mem=$(awk '/MemTotal/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-when=$(date -u '+%Y-%m-%d %H:%M UTC')
+when=$(date -u -d "@$(get bench.end_epoch)" '+%Y-%m-%d %H:%M UTC' 2>/dev/null || date -u '+%Y-%m-%d %H:%M UTC')
 gccv=$(gcc -dumpfullversion 2>/dev/null || echo "?")
 pgv=$("$pgbin/postgres" --version | awk '{ print $3 }')
 gdalv=$(gdal-config --version 2>/dev/null || echo "?")
@@ -404,17 +418,18 @@ block=$dir/block.md
 	echo
 	stage_rows
 	echo
-	echo "Loads during the full-size runs: $(RE="^$M[0-9]+\\.load\$" awk 'BEGIN { re = ENVIRON["RE"] } $1 ~ re { printf "%s ", $2 }' "$R")."
-	echo "Generating and loading the data (\`vsp synth --national --load\`): $(for f in "${sizes[@]}"; do printf '%s %s s; ' "$(frac_name "$f")" "$(get "synth.$f")"; done)"
+	echo "Load averages during the full-size runs: $(RE="^$M[0-9]+\\.load\$" awk 'BEGIN { re = ENVIRON["RE"] } $1 ~ re { printf "%s%s", n++ ? ", " : "", $2 }' "$R")."
+	echo "Generating and loading the data (\`vsp synth --national --load\`): $(for f in "${sizes[@]}"; do printf '%s %s s' "$(frac_name "$f")" "$(get "synth.$f")"; [ "$f" = "$main" ] || printf ', '; done)."
 	echo
-	echo "Output files of the first full-size run (from the run's debug log):"
+	echo "Output files of the first full-size run (from the run's debug log; the GeoPackage is written on"
+	echo "a thread of its own while the other files are, so its time overlaps theirs):"
 	echo
 	files_table
 	echo
 	echo "## Read floor"
 	echo
 	echo "The signals query vsp's ingest issues (\`COPY (SELECT ... FROM vsp_source.signals WHERE received_at"
-	echo "...) TO STDOUT\`, $(get "run.$main.1.n_read") rows for a 90-day window) as a bare \`psql -c ... > /dev/null\`:"
+	echo "...) TO STDOUT\`, $(get "run.$main.$runs.n_read") rows for a 90-day window) as a bare \`psql -c ... > /dev/null\`:"
 	echo "median $floor s of $runs. The ingest stage (that COPY, the follow-up COPY, the reference"
 	echo "postcodes, parsing and validating every row, duplicates): median $ingest s, $r_ing × the floor;"
 	echo "of it, the reference postcodes (COPY of ref.pc6, $(get "run.$main.1.n_areas") rows) $(med "$M[0-9]+\\.ingest_ref") s and the signals"
