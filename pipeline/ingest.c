@@ -13,6 +13,7 @@
 #include "util.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,12 +80,7 @@ ingest_ref_free(ingest_ref *ref)
 {
 	if (!ref)
 		return;
-	for (size_t i = 0; i < ref->n; i++)
-	{
-		free(ref->buurt[i]);
-		free(ref->wijk[i]);
-		free(ref->gemeente[i]);
-	}
+	free(ref->arena);
 	free(ref->pc6);
 	free(ref->pc4);
 	free(ref->buurt);
@@ -295,12 +291,20 @@ copy_out(PGconn *c, const char *what, const char *sql, raw_rows *rr, char *err, 
 	return rc;
 }
 
+typedef struct followup_row
+{
+	const char *id;
+	int			attempts, reached;
+} followup_row;
+
 typedef struct row_state
 {
 	char	   *f[SIG_NFIELDS];
 	signal_row	r;
 	signal_reason reason;
 	int64_t		row_id;
+	long		ref_idx;		/* the postcode in the reference, -1 if unknown or not looked up */
+	const followup_row *fu;		/* its follow-up case, or NULL */
 } row_state;
 
 static const row_state *sort_rows;
@@ -324,12 +328,6 @@ cmp_by_row(const void *a, const void *b)
 
 	return (x->row_id > y->row_id) - (x->row_id < y->row_id);
 }
-
-typedef struct followup_row
-{
-	const char *id;
-	int			attempts, reached;
-} followup_row;
 
 static int
 cmp_followup(const void *a, const void *b)
@@ -405,8 +403,7 @@ ingest_load_reference(PGconn *c, ingest_ref *ref, char *err, size_t errlen)
 {
 	raw_rows	rr;
 	size_t		n;
-	int			oom = 0,
-				sorted = 1;
+	int			sorted = 1;
 	double		t0 = util_now();
 
 	memset(ref, 0, sizeof(*ref));
@@ -425,21 +422,22 @@ ingest_load_reference(PGconn *c, ingest_ref *ref, char *err, size_t errlen)
 	if (!ref->pc6 || !ref->pc4 || !ref->buurt || !ref->wijk || !ref->gemeente || !ref->households)
 		goto oom;
 	ref->n = n;
-#pragma omp parallel for schedule(static) reduction(|:oom)
+	/* the codes point into the COPY buffer, split in place: it becomes the arena */
+	ref->arena = rr.buf;
+	rr.buf = NULL;
+#pragma omp parallel for schedule(static)
 	for (size_t i = 0; i < n; i++)
 	{
 		char	   *f[6] = {0};
 
-		copy_split(rr.buf + rr.off[i], f, 6);
+		copy_split(ref->arena + rr.off[i], f, 6);
 		snprintf(ref->pc6[i], 7, "%s", f[0] ? f[0] : "");
 		snprintf(ref->pc4[i], 5, "%s", f[1] ? f[1] : "");
-		if ((f[2] && !(ref->buurt[i] = strdup(f[2]))) || (f[3] && !(ref->wijk[i] = strdup(f[3]))) ||
-			(f[4] && !(ref->gemeente[i] = strdup(f[4]))))
-			oom = 1;
+		ref->buurt[i] = f[2];
+		ref->wijk[i] = f[3];
+		ref->gemeente[i] = f[4];
 		ref->households[i] = f[5] ? atof(f[5]) : NAN;
 	}
-	if (oom)
-		goto oom;
 	for (size_t i = 1; i < n && sorted; i++)
 		sorted = memcmp(ref->pc6[i - 1], ref->pc6[i], 6) < 0;
 	if (!sorted)
@@ -510,9 +508,45 @@ fail:
 	return -1;
 }
 
-int
-ingest_run(PGconn *c, const config *cfg, const ingest_ref *ref, ingest_data *d, char *err,
-		   size_t errlen)
+/* The reference postcodes loading on a connection and thread of their own (see
+ * ingest_run_with_reference). */
+typedef struct ref_job
+{
+	PGconn	   *c;
+	ingest_ref *ref;
+	pthread_t	th;
+	int			running;
+	int			rc;
+	char		err[512];
+} ref_job;
+
+static void *
+ref_job_run(void *arg)
+{
+	ref_job    *j = arg;
+
+	j->rc = ingest_load_reference(j->c, j->ref, j->err, sizeof(j->err));
+	return NULL;
+}
+
+/* Wait for the reference; 0, or -1 with its error in err (when err is not NULL). */
+static int
+ref_job_join(ref_job *j, char *err, size_t errlen)
+{
+	if (j->running)
+	{
+		pthread_join(j->th, NULL);
+		j->running = 0;
+	}
+	if (j->rc != 0 && err)
+		snprintf(err, errlen, "%s", j->err);
+	return j->rc;
+}
+
+/* ingest_run, waiting for job (when not NULL) before the first use of ref. */
+static int
+run_window(PGconn *c, const config *cfg, const ingest_ref *ref, ref_job *job, ingest_data *d,
+		   char *err, size_t errlen)
 {
 	raw_rows	rr = {0}, fu = {0};
 	row_state  *rs = NULL;
@@ -530,6 +564,8 @@ ingest_run(PGconn *c, const config *cfg, const ingest_ref *ref, ingest_data *d, 
 	if (util_parse_date(cfg->as_of, &d->as_of) || util_parse_date(cfg->start_date, &rules.start))
 	{
 		snprintf(err, errlen, "ingest: bad as-of or start date");
+		if (job)
+			ref_job_join(job, NULL, 0);
 		return -1;
 	}
 	d->window_start = d->as_of - cfg->window_days;
@@ -614,30 +650,44 @@ ingest_run(PGconn *c, const config *cfg, const ingest_ref *ref, ingest_data *d, 
 			qsort(order, nrows, sizeof(size_t), cmp_by_row);
 	}
 	sort_rows = NULL;
+	if (job && ref_job_join(job, err, errlen) != 0)
+		goto done;
+	/* the lookups are pure per row: all threads; the split below keeps row order */
+#pragma omp parallel for schedule(static)
+	for (size_t i = 0; i < nrows; i++)
+	{
+		row_state  *s = &rs[i];
+
+		s->ref_idx = -1;
+		s->fu = NULL;
+		if (s->reason != SIGNAL_OK)
+			continue;
+		s->ref_idx = ingest_ref_find(ref, s->r.pc6);
+		if (s->ref_idx < 0)
+			s->reason = REASON_POSTCODE_UNKNOWN;
+		else if (need_buurt && !ref->buurt[s->ref_idx])
+			s->reason = REASON_AREA_UNKNOWN;
+		else if (nfr)
+		{
+			followup_row key = {s->f[SIG_F_ID], 0, 0};
+
+			s->fu = bsearch(&key, fr, nfr, sizeof(*fr), cmp_followup);
+		}
+	}
 	for (size_t k = 0; k < nrows; k++)
 	{
 		row_state  *s = &rs[order[k]];
-		long		idx = -1;
 
-		if (s->reason == SIGNAL_OK)
-		{
-			idx = ingest_ref_find(ref, s->r.pc6);
-			if (idx < 0)
-				s->reason = REASON_POSTCODE_UNKNOWN;
-			else if (need_buurt && !ref->buurt[idx])
-				s->reason = REASON_AREA_UNKNOWN;
-		}
 		if (s->reason == SIGNAL_OK)
 		{
 			ingest_signal *g = &d->sig[d->nsig++];
-			followup_row key = {s->f[SIG_F_ID], 0, 0}, *hit;
+			const followup_row *hit = s->fu;
 
 			g->r = s->r;
-			g->pc6_idx = (uint32_t) idx;
+			g->pc6_idx = (uint32_t) s->ref_idx;
 			g->id = s->f[SIG_F_ID];
 			if (s->f[SIG_F_BSN])
 				snprintf(g->bsn, sizeof(g->bsn), "%s", s->f[SIG_F_BSN]);
-			hit = nfr ? bsearch(&key, fr, nfr, sizeof(*fr), cmp_followup) : NULL;
 			if (hit)
 			{
 				g->followup = 1;
@@ -678,6 +728,8 @@ ingest_run(PGconn *c, const config *cfg, const ingest_ref *ref, ingest_data *d, 
 	}
 	rc = 0;
 done:
+	if (job)
+		ref_job_join(job, NULL, 0);
 	if (rc != 0)
 		ingest_free(d);
 	free(rr.buf);
@@ -692,6 +744,33 @@ done:
 	PQfreemem(lo);
 	PQfreemem(hi);
 	return rc;
+}
+
+int
+ingest_run(PGconn *c, const config *cfg, const ingest_ref *ref, ingest_data *d, char *err,
+		   size_t errlen)
+{
+	return run_window(c, cfg, ref, NULL, d, err, errlen);
+}
+
+int
+ingest_run_with_reference(PGconn *c, PGconn *ref_conn, const config *cfg, ingest_ref *ref,
+						  ingest_data *d, char *err, size_t errlen)
+{
+	ref_job		j;
+
+	memset(&j, 0, sizeof(j));
+	memset(ref, 0, sizeof(*ref));
+	j.c = ref_conn;
+	j.ref = ref;
+	if (ref_conn && pthread_create(&j.th, NULL, ref_job_run, &j) == 0)
+	{
+		j.running = 1;
+		return run_window(c, cfg, ref, &j, d, err, errlen);
+	}
+	if (ingest_load_reference(ref_conn ? ref_conn : c, ref, err, errlen) != 0)
+		return -1;
+	return run_window(c, cfg, ref, NULL, d, err, errlen);
 }
 
 int

@@ -26,6 +26,7 @@ typedef struct ingest_ref
 	char	  **wijk;
 	char	  **gemeente;
 	double	   *households;		/* NaN = suppressed */
+	char	   *arena;			/* holds the buurt/wijk/gemeente strings */
 } ingest_ref;
 
 typedef struct ingest_signal
@@ -71,6 +72,14 @@ void		ingest_ref_free(ingest_ref *ref);
  * 0, or -1 with err (database errors; bad rows are never errors). */
 int			ingest_run(PGconn *c, const config *cfg, const ingest_ref *ref, ingest_data *d,
 					   char *err, size_t errlen);
+/*
+ * Both at once: ref is loaded on ref_conn (a second connection of the caller's, which
+ * stays the caller's) on a thread of its own while the signals are read and checked on c,
+ * so the two COPYs overlap.  ref_conn NULL: one after the other on c.  ref is owned by the
+ * caller afterwards (ingest_ref_free), also after failure.  0, or -1 with err.
+ */
+int			ingest_run_with_reference(PGconn *c, PGconn *ref_conn, const config *cfg,
+									  ingest_ref *ref, ingest_data *d, char *err, size_t errlen);
 /* Write d's quarantine rows for run_id with one COPY (caller handles the transaction). */
 int			ingest_write_quarantine(PGconn *c, int64_t run_id, const ingest_data *d,
 									char *err, size_t errlen);

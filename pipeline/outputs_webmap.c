@@ -26,6 +26,7 @@
 typedef struct props_ctx
 {
 	const outputs_run *r;
+	const size_t *idx;			/* topology index -> area index, or NULL when they are equal */
 	char		lt[16];			/* "<k" */
 } props_ctx;
 
@@ -45,9 +46,10 @@ put_count(FILE *f, const props_ctx *c, const char *key, double v, int is_househo
 }
 
 static int
-area_props(FILE *f, size_t i, void *vctx)
+area_props(FILE *f, size_t t, void *vctx)
 {
 	const props_ctx *c = vctx;
+	size_t		i = c->idx ? c->idx[t] : t;
 	const outputs_run *r = c->r;
 	const areas *a = r->areas;
 	const score_result *s = r->score;
@@ -182,20 +184,21 @@ meta_json(const outputs_run *r, const char *title, const char *subtitle, const c
 	return buf;
 }
 
-/* One page: dir/name with the areas in include (NULL = all). */
+/* One page: dir/name with the topology's areas in include (NULL = all); idx maps the
+ * topology's areas to the run's (NULL = the same). */
 static int
-write_page(const outputs_run *r, outputs_state *st, const webmap_topo *topo, const char *webdir,
-		   const unsigned char *include, const char *name, const char *title, const char *team,
-		   char *err, size_t errlen)
+write_page(const outputs_run *r, outputs_state *st, const webmap_topo *topo, const size_t *idx,
+		   const char *webdir, const unsigned char *include, const char *name, const char *title,
+		   const char *team, char *err, size_t errlen)
 {
-	props_ctx	ctx = {r, ""};
+	props_ctx	ctx = {r, idx, ""};
 	char		sub[256], path[PATH_MAX];
 	char	   *meta;
 	size_t		nareas = 0;
 	webmap_page pg;
 	int			rc;
 
-	for (size_t i = 0; i < r->areas->n; i++)
+	for (size_t i = 0; i < topo->n; i++)
 		nareas += !include || include[i];
 	snprintf(ctx.lt, sizeof(ctx.lt), "<%d", r->cfg->disclosure_k);
 	snprintf(sub, sizeof(sub), "peildatum %s · niveau %s · Getis-Ord Gi* (%s)%s", r->cfg->as_of,
@@ -221,6 +224,53 @@ write_page(const outputs_run *r, outputs_state *st, const webmap_topo *topo, con
 	return outputs_note_file(st, name);
 }
 
+/*
+ * The areas some team map shows, compacted: *idx (their run indices) and geometries and
+ * points to build the topology from.  Used when map.html is not written, so that a national
+ * run does not simplify and transform 450k areas for a few hundred.  0, or -1 (memory).
+ */
+static int
+team_subset(const outputs_run *r, unsigned char *inc, size_t **idx, OGRGeometryH **geom, double **cx,
+			double **cy, size_t *n)
+{
+	const areas *a = r->areas;
+	unsigned char *any = calloc(a->n ? a->n : 1, 1);
+	size_t		k = 0;
+
+	*idx = NULL;
+	*geom = NULL;
+	*cx = *cy = NULL;
+	*n = 0;
+	if (!any)
+		return -1;
+	for (size_t t = 0; t < r->cfg->nteams; t++)
+		if (outputs_team_area_mask(r, &r->cfg->teams[t], inc))
+			for (size_t i = 0; i < a->n; i++)
+				any[i] |= inc[i];
+	for (size_t i = 0; i < a->n; i++)
+		k += any[i];
+	*idx = malloc((k ? k : 1) * sizeof(size_t));
+	*geom = malloc((k ? k : 1) * sizeof(OGRGeometryH));
+	*cx = malloc((k ? k : 1) * sizeof(double));
+	*cy = malloc((k ? k : 1) * sizeof(double));
+	if (!*idx || !*geom || !*cx || !*cy)
+	{
+		free(any);
+		return -1;
+	}
+	for (size_t i = 0; i < a->n; i++)
+		if (any[i])
+		{
+			(*idx)[*n] = i;
+			(*geom)[*n] = a->geom[i];
+			(*cx)[*n] = a->polys.cx[i];
+			(*cy)[*n] = a->polys.cy[i];
+			(*n)++;
+		}
+	free(any);
+	return 0;
+}
+
 int
 outputs_webmaps(const outputs_run *r, outputs_state *st, char *err, size_t errlen)
 {
@@ -228,31 +278,46 @@ outputs_webmaps(const outputs_run *r, outputs_state *st, char *err, size_t errle
 	const areas *a = r->areas;
 	char		webdir[PATH_MAX], why[512], title[256];
 	webmap_topo topo;
-	unsigned char *inc = NULL;
-	int			rc = -1;
+	unsigned char *inc = NULL, *sub_inc = NULL;
+	size_t	   *idx = NULL, nsub = 0;
+	OGRGeometryH *sgeom = NULL;
+	double	   *scx = NULL, *scy = NULL;
+	int			rc = -1,
+				whole = 1;
 
+	memset(&topo, 0, sizeof(topo));
 	if (webmap_web_dir(webdir, sizeof(webdir), why, sizeof(why)) != 0)
 	{
 		log_warn("no browser map (map.html): %s", why);
 		return 0;
 	}
-	if (webmap_topo_build(a->geom, a->n, a->polys.cx, a->polys.cy, cfg->working_crs,
-						  cfg->snap > 0 ? cfg->snap : 0.01, cfg->webmap_simplify, &topo, err, errlen) != 0)
+	/* the printed maps' limit holds here too: a browser cannot show a country of PC6 areas
+	 * from one ~200 MB page; the team pages stay */
+	if (cfg->maps == CONFIG_MAPS_AUTO && a->n > (size_t) cfg->map_max_areas)
+	{
+		whole = 0;
+		log_info("map.html not written: %zu areas, more than [outputs] map_max_areas = %d "
+				 "(maps = yes writes it anyway)", a->n, cfg->map_max_areas);
+		if (cfg->nteams == 0)
+			return 0;
+	}
+	if (!(inc = malloc(a->n ? a->n : 1)) || !(sub_inc = malloc(a->n ? a->n : 1)))
+		goto oom;
+	if (!whole && team_subset(r, inc, &idx, &sgeom, &scx, &scy, &nsub) != 0)
+		goto oom;
+	if (webmap_topo_build(whole ? a->geom : sgeom, whole ? a->n : nsub, whole ? a->polys.cx : scx,
+						  whole ? a->polys.cy : scy, cfg->working_crs, cfg->snap > 0 ? cfg->snap : 0.01,
+						  cfg->webmap_simplify, &topo, err, errlen) != 0)
 		goto done;
 	log_info("browser map: %zu areas, %zu arcs, %zu of %zu vertices kept (tolerance %g m)",
-			 a->n, topo.narcs, topo.npts_out, topo.npts_in, cfg->webmap_simplify);
-	for (size_t i = 0; i < a->n; i++)
+			 topo.n, topo.narcs, topo.npts_out, topo.npts_in, cfg->webmap_simplify);
+	for (size_t i = 0; i < topo.n; i++)
 		if (topo.poly_off[i] == topo.poly_off[i + 1])
-			log_warn("browser map: area %s vanishes at the snap grid of %g m: not drawn", a->code[i],
-					 cfg->snap);
+			log_warn("browser map: area %s vanishes at the snap grid of %g m: not drawn",
+					 a->code[idx ? idx[i] : i], cfg->snap);
 	snprintf(title, sizeof(title), "Armoedehotspots — %s", level_label(cfg->level));
-	if (write_page(r, st, &topo, webdir, NULL, "map.html", title, NULL, err, errlen) != 0)
+	if (whole && write_page(r, st, &topo, NULL, webdir, NULL, "map.html", title, NULL, err, errlen) != 0)
 		goto done;
-	if (!(inc = malloc(a->n ? a->n : 1)))
-	{
-		snprintf(err, errlen, "outputs: out of memory");
-		goto done;
-	}
 	for (size_t t = 0; t < cfg->nteams; t++)
 	{
 		const config_team *team = &cfg->teams[t];
@@ -260,15 +325,25 @@ outputs_webmaps(const outputs_run *r, outputs_state *st, char *err, size_t errle
 
 		if (!outputs_team_area_mask(r, team, inc))
 			continue;			/* outputs.c has said so already */
+		for (size_t i = 0; i < topo.n; i++)
+			sub_inc[i] = inc[idx ? idx[i] : i];
 		outputs_safe_name(team->name, safe, sizeof(safe));
 		snprintf(name, sizeof(name), "map-%s.html", safe);
 		snprintf(title, sizeof(title), "Armoedehotspots — team %s", team->name);
-		if (write_page(r, st, &topo, webdir, inc, name, title, team->name, err, errlen) != 0)
+		if (write_page(r, st, &topo, idx, webdir, sub_inc, name, title, team->name, err, errlen) != 0)
 			goto done;
 	}
 	rc = 0;
+	goto done;
+oom:
+	snprintf(err, errlen, "outputs: out of memory");
 done:
 	free(inc);
+	free(sub_inc);
+	free(idx);
+	free(sgeom);
+	free(scx);
+	free(scy);
 	webmap_topo_free(&topo);
 	return rc;
 }

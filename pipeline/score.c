@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "score.h"
+#include "util.h"
 
 void
 score_options_default(score_options *o)
@@ -391,7 +392,8 @@ score_compute(const score_input *in, const score_options *o, score_result *r,
 {
 	size_t		n;
 	double		mean,
-				s2;
+				s2,
+				t_perm;
 	int			flat;
 
 	if (r == NULL)
@@ -436,6 +438,7 @@ score_compute(const score_input *in, const score_options *o, score_result *r,
 	else
 		for (size_t i = 0; i < n; i++)
 			r->gi_bin[i] = score_bin(r->gi_z[i], r->gi_p[i]);
+	t_perm = util_now();
 	if (o->gi_permutations && o->permutations > 0)
 	{
 		if (score_gi_perm(n, r->x, in->w, o->permutations, o->seed, r->gi_psim) != 0)
@@ -448,6 +451,7 @@ score_compute(const score_input *in, const score_options *o, score_result *r,
 	score_local_moran(n, r->x, in->w, r->lisa_i, r->lisa_quad);
 	if (score_lisa_perm(n, r->x, in->w, o->permutations, o->seed, r->lisa_p) != 0)
 		goto oom;
+	r->perm_seconds = util_now() - t_perm;
 	for (size_t i = 0; i < n; i++)
 		if (!(r->lisa_p[i] <= o->lisa_alpha))	/* NaN (no permutations) labels nothing */
 			r->lisa_quad[i] = 0;

@@ -87,6 +87,7 @@ typedef struct score_result
 	char	  **reasons;		/* per area, malloc'ed text such as "99 % hotspot, HH cluster, rising" */
 	int		   *island;			/* 1 if the area has no neighbours */
 	double		eb_m, eb_a;		/* global EB mean (per 1,000) and a ((per 1,000)^2); NaN if pop NULL */
+	double		perm_seconds;	/* wall-clock seconds of the permutations (Gi* and Local Moran) */
 } score_result;
 
 void		score_options_default(score_options *o);

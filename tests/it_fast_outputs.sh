@@ -61,8 +61,19 @@ for mode in auto no; do
 		grep -q 'map.png/.svg/.pdf not drawn: 5[0-9]* areas, more than \[outputs\] map_max_areas = 1000' "$t/maps.log" ||
 			{ cat "$t/maps.log"; fail "maps = auto: no log line saying why the map is left out"; }
 		[ -s "$d/map-Haven.png" ] && [ -s "$d/map-Haven.pdf" ] || fail "maps = auto: the team map is missing"
+		# the browser map follows the same limit; the team page stays
+		[ ! -e "$d/map.html" ] || fail "maps = auto: map.html was written for more than map_max_areas areas"
+		grep -q 'map.html not written: 5[0-9]* areas, more than \[outputs\] map_max_areas = 1000' "$t/maps.log" ||
+			{ cat "$t/maps.log"; fail "maps = auto: no log line saying why map.html is left out"; }
+		[ -s "$d/map-Haven.html" ] || fail "maps = auto: the team's browser map is missing"
 	else
 		! ls "$d"/map-*.png > /dev/null 2>&1 || fail "maps = no: a team map was drawn"
+		[ -s "$d/map.html" ] || fail "maps = no: the browser map is missing (maps is about printed maps)"
 	fi
 done
+# the team page built from the team's areas alone shows the same areas as the one built with
+# every area (its "n" counts them); neither holds a count below the threshold
+na=$(grep -o '"n":[0-9]*,"n_run"' "$t/out-auto/2026-10-31/map-Haven.html" | head -n 1)
+nn=$(grep -o '"n":[0-9]*,"n_run"' "$t/out-no/2026-10-31/map-Haven.html" | head -n 1)
+[ -n "$na" ] && [ "$na" = "$nn" ] || fail "team browser map: areas $na (team areas only) against $nn (all areas)"
 echo "fast area writers: the same files as GDAL's drivers at pc4 and pc6; [outputs] maps honoured"

@@ -191,7 +191,7 @@ test_level_codes(void **state)
 	char		pc6[1][7] = {"1315HR"}, pc4[1][5] = {"1315"};
 	char	   *bu[1] = {"BU00340107"}, *wk[1] = {NULL}, *gm[1] = {"GM0034"};
 	double		hh[1] = {10};
-	ingest_ref	ref = {1, pc6, pc4, bu, wk, gm, hh};
+	ingest_ref	ref = {1, pc6, pc4, bu, wk, gm, hh, NULL};
 	char		buf[16];
 
 	(void) state;

@@ -360,6 +360,64 @@ test_area_unknown_at_buurt(void **state)
 }
 
 /* The run lock: a second session cannot take it while the first holds it. */
+/* The reference read on a second connection while the signals stream in (and the fallback
+ * without one) gives exactly what reading one after the other gives. */
+static void
+test_reference_alongside(void **state)
+{
+	PGconn	   *c = test_db(), *c2 = test_db();
+	ingest_ref	r0, r1, r2;
+	ingest_data d0, d1, d2;
+	char		err[512];
+
+	(void) state;
+	put(c, "a1", "huur", "250", NULL, "2026-10-01", "1315HR", "12", NULL, NULL, NULL, NULL);
+	put(c, "a2", "water", "90", NULL, "2026-10-02", "9999ZZ", "3", NULL, NULL, NULL, NULL);	/* unknown */
+	put(c, "a3", "zorg", "-5", NULL, "2026-10-03", "1315AB", "4", NULL, NULL, NULL, NULL);	/* negative */
+	put(c, "a1", "huur", "260", NULL, "2026-10-04", "1315HR", "12", NULL, NULL, NULL, NULL);	/* duplicate */
+	d0 = ingest_now(c, &r0);
+	assert_int_equal(ingest_run_with_reference(c, c2, &cfg, &r1, &d1, err, sizeof(err)), 0);
+	assert_int_equal(ingest_run_with_reference(c, NULL, &cfg, &r2, &d2, err, sizeof(err)), 0);
+	for (int k = 0; k < 2; k++)
+	{
+		const ingest_ref *r = k ? &r2 : &r1;
+		const ingest_data *d = k ? &d2 : &d1;
+
+		assert_int_equal(r->n, r0.n);
+		for (size_t i = 0; i < r0.n; i++)
+		{
+			assert_string_equal(r->pc6[i], r0.pc6[i]);
+			assert_true((r->buurt[i] == NULL) == (r0.buurt[i] == NULL));
+			if (r0.buurt[i])
+				assert_string_equal(r->buurt[i], r0.buurt[i]);
+		}
+		assert_int_equal(d->nread, 4);
+		assert_int_equal(d->nsig, d0.nsig);
+		assert_int_equal(d->nquar, d0.nquar);
+		for (size_t i = 0; i < d0.nquar; i++)
+		{
+			assert_string_equal(d->quar[i].id, d0.quar[i].id);
+			assert_int_equal(d->quar[i].reason, d0.quar[i].reason);
+		}
+		for (size_t i = 0; i < d0.nsig; i++)
+		{
+			assert_string_equal(d->sig[i].id, d0.sig[i].id);
+			assert_int_equal(d->sig[i].pc6_idx, d0.sig[i].pc6_idx);
+		}
+	}
+	assert_int_equal(d0.nsig, 1);
+	assert_int_equal(d0.nquar, 3);
+	assert_int_equal(d0.by_reason[REASON_POSTCODE_UNKNOWN], 1);
+	ingest_free(&d0);
+	ingest_free(&d1);
+	ingest_free(&d2);
+	ingest_ref_free(&r0);
+	ingest_ref_free(&r1);
+	ingest_ref_free(&r2);
+	PQfinish(c2);
+	PQfinish(c);
+}
+
 static void
 test_lock(void **state)
 {
@@ -397,6 +455,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_window_and_as_of, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cases, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_area_unknown_at_buurt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reference_alongside, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 	};
 
