@@ -87,8 +87,9 @@ note_file(outputs_state *st, const char *name)
 	return 0;
 }
 
-/* A run killed mid-write leaves OUT/<date>.tmp-<pid>; we hold the run lock, so any
- * temporary folder there is stale. */
+/* A run killed mid-write leaves OUT/<date>.tmp-r<run id>; we hold the run lock, and
+ * outputs_recover has published those of succeeded runs, so any temporary folder left is
+ * stale. */
 static void
 remove_stale(const char *outdir)
 {
@@ -514,7 +515,9 @@ write_files(const outputs_run *r, outputs_state *st, char *err, size_t errlen)
 	if (mkdir_p(cfg->output_dir) != 0)
 		return snprintf(err, errlen, "outputs: cannot create %s: %s", cfg->output_dir, strerror(errno)), -1;
 	remove_stale(cfg->output_dir);
-	snprintf(name, sizeof(name), "%s.tmp-%d", cfg->as_of, (int) getpid());
+	/* named by the run: if the run is killed after its COMMIT but before the rename below,
+	 * the next run finds the folder of a succeeded run and publishes it (outputs_recover) */
+	snprintf(name, sizeof(name), "%s.tmp-r%lld", cfg->as_of, (long long) r->run_id);
 	st->tmpdir = path_join(cfg->output_dir, name);
 	st->finaldir = path_join(cfg->output_dir, cfg->as_of);
 	if (!st->tmpdir || !st->finaldir)
@@ -586,8 +589,9 @@ fail:
 	return -1;
 }
 
-int
-outputs_publish(outputs_state *st, const config *cfg, char *err, size_t errlen)
+/* Rename st->tmpdir to st->finaldir (the date as_of in outdir), then repoint latest. */
+static int
+publish_dir(outputs_state *st, const char *outdir, const char *as_of, char *err, size_t errlen)
 {
 	char		old[4096], link_tmp[4096], link_final[4096];
 	int			had_old = 0;
@@ -607,15 +611,73 @@ outputs_publish(outputs_state *st, const config *cfg, char *err, size_t errlen)
 	if (had_old)
 		rm_tree(old);
 	/* repoint latest atomically: a new symlink renamed over the old one */
-	snprintf(link_tmp, sizeof(link_tmp), "%s/.latest-%d", cfg->output_dir, (int) getpid());
-	snprintf(link_final, sizeof(link_final), "%s/latest", cfg->output_dir);
+	snprintf(link_tmp, sizeof(link_tmp), "%s/.latest-%d", outdir, (int) getpid());
+	snprintf(link_final, sizeof(link_final), "%s/latest", outdir);
 	unlink(link_tmp);
-	if (symlink(cfg->as_of, link_tmp) != 0 || rename(link_tmp, link_final) != 0)
-		return snprintf(err, errlen, "outputs: cannot point %s at %s: %s", link_final, cfg->as_of,
+	if (symlink(as_of, link_tmp) != 0 || rename(link_tmp, link_final) != 0)
+		return snprintf(err, errlen, "outputs: cannot point %s at %s: %s", link_final, as_of,
 						strerror(errno)), -1;
 	free(st->tmpdir);
 	st->tmpdir = NULL;
 	return 0;
+}
+
+int
+outputs_publish(outputs_state *st, const config *cfg, char *err, size_t errlen)
+{
+	return publish_dir(st, cfg->output_dir, cfg->as_of, err, errlen);
+}
+
+/* See outputs.h. */
+int
+outputs_recover(const char *outdir, int (*succeeded) (int64_t run_id, void *ctx), void *ctx,
+				char *err, size_t errlen)
+{
+	DIR		   *d = opendir(outdir);
+	struct dirent *e;
+	int			rc = 0;
+
+	if (!d)
+		return 0;				/* no folder yet: nothing to recover */
+	while (rc == 0 && (e = readdir(d)) != NULL)
+	{
+		char		date[11], tail;
+		long long	id;
+		outputs_state st;
+		int			ok;
+
+		/* <YYYY-MM-DD>.tmp-r<run id> and nothing else */
+		if (sscanf(e->d_name, "%10[0-9-].tmp-r%lld%c", date, &id, &tail) != 2 || strlen(date) != 10)
+			continue;
+		if ((ok = succeeded((int64_t) id, ctx)) < 0)
+		{
+			snprintf(err, errlen, "outputs: cannot look up run %lld for %s", id, e->d_name);
+			rc = -1;
+			break;
+		}
+		if (!ok)
+			continue;			/* not committed: removed as stale when the outputs are written */
+		memset(&st, 0, sizeof(st));
+		st.tmpdir = path_join(outdir, e->d_name);
+		st.finaldir = path_join(outdir, date);
+		if (!st.tmpdir || !st.finaldir)
+		{
+			snprintf(err, errlen, "outputs: out of memory");
+			rc = -1;
+		}
+		else
+		{
+			log_warn("run %lld succeeded but its folder was not published (the run was stopped "
+					 "after its commit): publishing %s now", id, date);
+			/* readdir after a rename in the same folder may or may not show the new name;
+			 * either way it no longer matches the pattern above */
+			rc = publish_dir(&st, outdir, date, err, errlen);
+		}
+		free(st.tmpdir);
+		free(st.finaldir);
+	}
+	closedir(d);
+	return rc;
 }
 
 void

@@ -426,9 +426,49 @@ publish(run_ctx *x)
 		db_exec(x->db, "ROLLBACK", e2, sizeof(e2));
 		return db_is_down(x->db) ? EXIT_UNAVAILABLE : EXIT_FAIL;
 	}
+	util_kill_point("committed");
 	if (outputs_publish(&x->out, x->cfg, x->err, sizeof(x->err)) != 0)
 		return EXIT_CANTCREAT;
 	return EXIT_OK;
+}
+
+/* outputs_recover's question: did run_id commit its results? */
+static int
+run_succeeded(int64_t run_id, void *ctx)
+{
+	run_ctx    *x = ctx;
+	char		id[32], e[256];
+	const char *p[1] = {id};
+	PGresult   *r;
+	int			ok;
+
+	snprintf(id, sizeof(id), "%lld", (long long) run_id);
+	if (!(r = db_query(x->db, "SELECT status = 'succeeded' FROM vsp.runs WHERE run_id = $1::bigint", 1, p,
+					   e, sizeof(e))))
+	{
+		snprintf(x->err, sizeof(x->err), "%s", e);
+		return -1;
+	}
+	ok = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	return ok;
+}
+
+/* A run stopped between its COMMIT and renaming its folder into place left the folder of a
+ * succeeded run behind: publish it before anything else (we hold the lock). */
+static int
+recover_outputs(run_ctx *x)
+{
+	char		e[1024];
+
+	log_set_stage("outputs");
+	x->err[0] = '\0';
+	if (outputs_recover(x->cfg->output_dir, run_succeeded, x, e, sizeof(e)) == 0)
+		return EXIT_OK;
+	if (x->err[0])				/* the database could not say */
+		return db_is_down(x->db) ? EXIT_UNAVAILABLE : EXIT_FAIL;
+	snprintf(x->err, sizeof(x->err), "%s", e);
+	return EXIT_CANTCREAT;
 }
 
 /* Settings only a later stage can parse, checked before the database is touched: a usage
@@ -498,7 +538,9 @@ run_nightly(const config *cfg)
 	log_info("vsp %s: as-of %s, level %s, window %d days", VSP_VERSION, cfg->as_of, cfg->level,
 			 cfg->window_days);
 
-	rc = run_stages(&x);
+	rc = recover_outputs(&x);
+	if (rc == EXIT_OK)
+		rc = run_stages(&x);
 	if (rc == EXIT_OK)
 		rc = publish(&x);
 	if (rc != EXIT_OK)

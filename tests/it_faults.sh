@@ -202,6 +202,28 @@ for point in outputs-mid outputs; do
 	k0=""
 done
 
+section "stopped between the commit and publishing"
+# ---- SIGKILL after the results and the run's success are committed, before the folder is
+# renamed into place: the run is succeeded, its folder is still OUT/<date>.tmp-r<run id>; the
+# next run publishes it (and says so) before doing its own work ---------------------------
+d=2026-10-08
+killed_run committed "$d"
+k1=$(last_run)
+[ "$(status_of "$k1")" = succeeded ] || fail "kill after commit: run $k1 is $(status_of "$k1"), expected succeeded"
+[ -s "$out/$d.tmp-r$k1/summary.md" ] || fail "kill after commit: no folder $d.tmp-r$k1 ($(ls "$out"))"
+[ ! -e "$out/$d" ] || fail "kill after commit: $d published by the killed run"
+sha_killed=$(cd "$out/$d.tmp-r$k1" && sha256sum -- * | sort -k2)
+run_vsp "$t/after.out" "$t/after.log" run --config "$t/demo.ini" --as-of 2026-10-09
+[ "$rc" = 0 ] || { cat "$t/after.log" >&2; fail "run after the kill after commit: exit $rc"; }
+grep -q "WARN outputs run=[0-9]*: run $k1 succeeded but its folder was not published .*publishing $d now" "$t/after.log" ||
+	{ cat "$t/after.log" >&2; fail "the next run did not say it published run $k1's folder"; }
+[ "$(cd "$out/$d" && sha256sum -- * | sort -k2)" = "$sha_killed" ] || fail "run $k1's folder changed on publishing"
+[ "$(status_of "$k1")" = succeeded ] || fail "run $k1 is $(status_of "$k1") after the next run"
+[ "$(readlink "$out/latest")" = 2026-10-09 ] || fail "latest does not point at the next run's date"
+[ -s "$out/2026-10-09/summary.md" ] || fail "the next run published no summary"
+no_tmp "kill after commit"
+prev=2026-10-09
+
 section "outputs cannot be written"
 # ---- outputs cannot be written: a file-size limit (as a full disk) ------------------------
 # vsp ignores SIGXFSZ, so a write beyond `ulimit -f` fails with EFBIG instead of killing it
