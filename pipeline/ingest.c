@@ -8,6 +8,7 @@
  * they run under OpenMP and give the same answer for any thread count.
  */
 #include "ingest.h"
+#include "ingest_internal.h"
 #include "db.h"
 #include "log.h"
 #include "util.h"
@@ -57,89 +58,6 @@ arena_alloc(ingest_data *d, size_t len)
 		memcpy(p, &used, sizeof(used));
 	}
 	return p + sizeof(size_t);
-}
-
-/* ---- reference postcodes ---- */
-
-static int
-cmp_pc6(const void *a, const void *b)
-{
-	return memcmp(a, b, 6);
-}
-
-long
-ingest_ref_find(const ingest_ref *ref, const char *pc6)
-{
-	const char (*hit)[7] = bsearch(pc6, ref->pc6, ref->n, sizeof(ref->pc6[0]), cmp_pc6);
-
-	return hit ? (long) (hit - ref->pc6) : -1;
-}
-
-void
-ingest_ref_free(ingest_ref *ref)
-{
-	if (!ref)
-		return;
-	free(ref->arena);
-	free(ref->pc6);
-	free(ref->pc4);
-	free(ref->buurt);
-	free(ref->wijk);
-	free(ref->gemeente);
-	free(ref->households);
-	memset(ref, 0, sizeof(*ref));
-}
-
-/* ---- COPY text format ---- */
-
-/* Split one COPY text line in place into nf fields, undoing backslash escapes; \N is NULL.
- * Returns the number of fields found. */
-static int
-copy_split(char *line, char **f, int nf)
-{
-	int			k = 0;
-	char	   *src = line, *dst = line, *start = line;
-
-	for (;;)
-	{
-		char		ch = *src;
-
-		if (ch == '\t' || ch == '\n' || ch == '\0')
-		{
-			*dst = '\0';
-			if (k < nf)
-				f[k] = (start[0] == '\\' && start[1] == 'N' && start + 2 == src) ? NULL : start;
-			k++;
-			if (ch != '\t')
-				break;
-			src++;
-			dst = start = src;
-			continue;
-		}
-		if (ch == '\\' && src[1])
-		{
-			src++;
-			switch (*src)
-			{
-				case 't': *dst++ = '\t'; break;
-				case 'n': *dst++ = '\n'; break;
-				case 'r': *dst++ = '\r'; break;
-				case 'b': *dst++ = '\b'; break;
-				case 'f': *dst++ = '\f'; break;
-				case 'v': *dst++ = '\v'; break;
-				case 'N':
-					/* keep \N recognisable for the NULL test above */
-					*dst++ = '\\';
-					*dst++ = 'N';
-					break;
-				default: *dst++ = *src; break;
-			}
-			src++;
-			continue;
-		}
-		*dst++ = *src++;
-	}
-	return k;
 }
 
 /* Append s to buf as a JSON string value (or null). */
@@ -203,92 +121,6 @@ raw_json(ingest_data *d, char *const *f)
 	out[pos++] = '}';
 	out[pos] = '\0';
 	return out;
-}
-
-/* ---- reading ---- */
-
-typedef struct raw_rows
-{
-	char	   *buf;			/* all lines, NUL-separated after splitting */
-	size_t		len, cap;
-	size_t	   *off;			/* start of each line */
-	size_t		n, ncap;
-} raw_rows;
-
-static int
-raw_append(raw_rows *rr, const char *line, size_t len)
-{
-	if (rr->len + len + 1 > rr->cap)
-	{
-		size_t		cap = rr->cap ? rr->cap * 2 : (size_t) 1 << 22;
-		char	   *b;
-
-		while (cap < rr->len + len + 1)
-			cap *= 2;
-		if (!(b = realloc(rr->buf, cap)))
-			return -1;
-		rr->buf = b;
-		rr->cap = cap;
-	}
-	if (rr->n == rr->ncap)
-	{
-		size_t		nc = rr->ncap ? rr->ncap * 2 : 4096;
-		size_t	   *o = realloc(rr->off, nc * sizeof(size_t));
-
-		if (!o)
-			return -1;
-		rr->off = o;
-		rr->ncap = nc;
-	}
-	rr->off[rr->n++] = rr->len;
-	memcpy(rr->buf + rr->len, line, len);
-	rr->len += len;
-	rr->buf[rr->len++] = '\0';
-	return 0;
-}
-
-/* Run a COPY ... TO STDOUT and collect its lines.  0 or -1 with "reading <what>: ..." in err. */
-static int
-copy_out(PGconn *c, const char *what, const char *sql, raw_rows *rr, char *err, size_t errlen)
-{
-	PGresult   *r = PQexec(c, sql);
-	char	   *line;
-	int			len, rc = 0;
-
-	if (PQresultStatus(r) != PGRES_COPY_OUT)
-	{
-		snprintf(err, errlen, "reading %s: %s", what, PQerrorMessage(c));
-		err[strcspn(err, "\n")] = '\0';
-		PQclear(r);
-		return -1;
-	}
-	PQclear(r);
-	while ((len = PQgetCopyData(c, &line, 0)) > 0)
-	{
-		if (rc == 0 && raw_append(rr, line, (size_t) len) != 0)
-		{
-			snprintf(err, errlen, "reading %s: out of memory", what);
-			rc = -1;
-		}
-		PQfreemem(line);
-	}
-	if (len == -2)
-	{
-		snprintf(err, errlen, "reading %s: %s", what, PQerrorMessage(c));
-		err[strcspn(err, "\n")] = '\0';
-		rc = -1;
-	}
-	while ((r = PQgetResult(c)) != NULL)
-	{
-		if (rc == 0 && PQresultStatus(r) != PGRES_COMMAND_OK)
-		{
-			snprintf(err, errlen, "reading %s: %s", what, PQerrorMessage(c));
-			err[strcspn(err, "\n")] = '\0';
-			rc = -1;
-		}
-		PQclear(r);
-	}
-	return rc;
 }
 
 typedef struct followup_row
@@ -362,7 +194,7 @@ load_followup(PGconn *c, const config *cfg, raw_rows *rr, followup_row **out, si
 			 "AND (closed IS NULL OR closed > %s::date)) TO STDOUT", view, asof, asof);
 	free(view);
 	PQfreemem(asof);
-	if ((rc = copy_out(c, "follow-up", sql, rr, err, errlen)) != 0)
+	if ((rc = ingest_copy_out(c, "follow-up", sql, rr, err, errlen)) != 0)
 		return -1;
 	if (!(fr = calloc(rr->n ? rr->n : 1, sizeof(*fr))))
 	{
@@ -373,7 +205,7 @@ load_followup(PGconn *c, const config *cfg, raw_rows *rr, followup_row **out, si
 	{
 		char	   *f[3] = {0};
 
-		copy_split(rr->buf + rr->off[i], f, 3);
+		ingest_copy_split(rr->buf + rr->off[i], f, 3);
 		fr[i].id = f[0] ? f[0] : "";
 		fr[i].attempts = f[1] ? atoi(f[1]) : 0;
 		fr[i].reached = f[2] && f[2][0] == 't';
@@ -382,130 +214,6 @@ load_followup(PGconn *c, const config *cfg, raw_rows *rr, followup_row **out, si
 	*out = fr;
 	*nout = rr->n;
 	return 0;
-}
-
-static const char (*sort_pc6)[7];
-
-static int
-cmp_pc6_index(const void *a, const void *b)
-{
-	return memcmp(sort_pc6[*(const size_t *) a], sort_pc6[*(const size_t *) b], 6);
-}
-
-/*
- * The reference postcodes, sorted by pc6 (byte order, as COLLATE "C").  Read with COPY, which
- * at 450k rows is several times cheaper than a result set, unordered (the table is normally
- * stored in postcode order; sorting in the server would cost more than checking here), and
- * sorted here when it is not in order.
- */
-int
-ingest_load_reference(PGconn *c, ingest_ref *ref, char *err, size_t errlen)
-{
-	raw_rows	rr;
-	size_t		n;
-	int			sorted = 1;
-	double		t0 = util_now();
-
-	memset(ref, 0, sizeof(*ref));
-	memset(&rr, 0, sizeof(rr));
-	if (copy_out(c, "reference postcodes",
-				 "COPY (SELECT pc6, pc4, buurt_code, wijk_code, gemeente_code, households FROM ref.pc6) TO STDOUT",
-				 &rr, err, errlen) != 0)
-		goto fail;
-	n = rr.n;
-	ref->pc6 = calloc(n ? n : 1, sizeof(*ref->pc6));
-	ref->pc4 = calloc(n ? n : 1, sizeof(*ref->pc4));
-	ref->buurt = calloc(n ? n : 1, sizeof(char *));
-	ref->wijk = calloc(n ? n : 1, sizeof(char *));
-	ref->gemeente = calloc(n ? n : 1, sizeof(char *));
-	ref->households = calloc(n ? n : 1, sizeof(double));
-	if (!ref->pc6 || !ref->pc4 || !ref->buurt || !ref->wijk || !ref->gemeente || !ref->households)
-		goto oom;
-	ref->n = n;
-	/* the codes point into the COPY buffer, split in place: it becomes the arena */
-	ref->arena = rr.buf;
-	rr.buf = NULL;
-#pragma omp parallel for schedule(static)
-	for (size_t i = 0; i < n; i++)
-	{
-		char	   *f[6] = {0};
-
-		copy_split(ref->arena + rr.off[i], f, 6);
-		snprintf(ref->pc6[i], 7, "%s", f[0] ? f[0] : "");
-		snprintf(ref->pc4[i], 5, "%s", f[1] ? f[1] : "");
-		ref->buurt[i] = f[2];
-		ref->wijk[i] = f[3];
-		ref->gemeente[i] = f[4];
-		ref->households[i] = f[5] ? atof(f[5]) : NAN;
-	}
-	for (size_t i = 1; i < n && sorted; i++)
-		sorted = memcmp(ref->pc6[i - 1], ref->pc6[i], 6) < 0;
-	if (!sorted)
-	{
-		size_t	   *order = malloc(n * sizeof(size_t));
-		void	   *tmp = malloc(n * sizeof(double));
-
-		if (!order || !tmp)
-		{
-			free(order);
-			free(tmp);
-			goto oom;
-		}
-		for (size_t i = 0; i < n; i++)
-			order[i] = i;
-		sort_pc6 = (const char (*)[7]) ref->pc6;
-		qsort(order, n, sizeof(size_t), cmp_pc6_index);
-		sort_pc6 = NULL;
-		/* apply the permutation column by column through one scratch array */
-#define PERMUTE(arr, type) do { \
-			type	   *t_ = tmp; \
-			for (size_t i = 0; i < n; i++) \
-				t_[i] = (arr)[order[i]]; \
-			memcpy((arr), t_, n * sizeof(type)); \
-		} while (0)
-		{
-			typedef char pc6_t[7];
-			typedef char pc4_t[5];
-			pc6_t	   *p6 = malloc(n * sizeof(pc6_t));
-			pc4_t	   *p4 = malloc(n * sizeof(pc4_t));
-
-			if (!p6 || !p4)
-			{
-				free(p6);
-				free(p4);
-				free(order);
-				free(tmp);
-				goto oom;
-			}
-			for (size_t i = 0; i < n; i++)
-			{
-				memcpy(p6[i], ref->pc6[order[i]], sizeof(pc6_t));
-				memcpy(p4[i], ref->pc4[order[i]], sizeof(pc4_t));
-			}
-			free(ref->pc6);
-			free(ref->pc4);
-			ref->pc6 = p6;
-			ref->pc4 = p4;
-		}
-		PERMUTE(ref->buurt, char *);
-		PERMUTE(ref->wijk, char *);
-		PERMUTE(ref->gemeente, char *);
-		PERMUTE(ref->households, double);
-#undef PERMUTE
-		free(order);
-		free(tmp);
-	}
-	free(rr.buf);
-	free(rr.off);
-	log_debug("reference: %zu postcodes in %.3f s", n, util_now() - t0);
-	return 0;
-oom:
-	snprintf(err, errlen, "reference: out of memory");
-fail:
-	free(rr.buf);
-	free(rr.off);
-	ingest_ref_free(ref);
-	return -1;
 }
 
 /* The reference postcodes loading on a connection and thread of their own (see
@@ -591,7 +299,7 @@ run_window(PGconn *c, const config *cfg, const ingest_ref *ref, ref_job *job, in
 			 "AND received_at < (%s::timestamp AT TIME ZONE 'Europe/Amsterdam')) TO STDOUT",
 			 view, lo, hi);
 	t0 = util_now();
-	if (copy_out(c, "signals", sql, &rr, err, errlen) != 0)
+	if (ingest_copy_out(c, "signals", sql, &rr, err, errlen) != 0)
 		goto done;
 	nrows = rr.n;
 	log_debug("signals: %zu rows read in %.3f s", nrows, util_now() - t0);
@@ -616,7 +324,7 @@ run_window(PGconn *c, const config *cfg, const ingest_ref *ref, ref_job *job, in
 	{
 		row_state  *s = &rs[i];
 
-		copy_split(rr.buf + rr.off[i], s->f, SIG_NFIELDS);
+		ingest_copy_split(rr.buf + rr.off[i], s->f, SIG_NFIELDS);
 		s->row_id = s->f[SIG_F_ROWID] ? strtoll(s->f[SIG_F_ROWID], NULL, 10) : (int64_t) i;
 		s->reason = signal_check((const char *const *) s->f, &rules, &s->r);
 	}

@@ -1,0 +1,33 @@
+/*
+ * pipeline/ingest_internal.h — what the ingest module's files share: reading a COPY's
+ * text rows into one buffer, and splitting a row into fields.  Not for other modules.
+ */
+#ifndef VSP_INGEST_INTERNAL_H
+#define VSP_INGEST_INTERNAL_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+
+/* The rows of one COPY ... TO STDOUT, owned by the struct (free buf and off). */
+typedef struct raw_rows
+{
+	char	   *buf;			/* all lines, NUL-separated after splitting */
+	size_t		len, cap;
+	size_t	   *off;			/* start of each line */
+	size_t		n, ncap;
+} raw_rows;
+
+/*
+ * Run sql (a COPY ... TO STDOUT) on c and append every row, without its newline, to rr.
+ * what names the data in errors ("reading signals: ...").  0, or -1 with err.
+ */
+int			ingest_copy_out(PGconn *c, const char *what, const char *sql, raw_rows *rr,
+							char *err, size_t errlen);
+
+/*
+ * Split one COPY text row in place into at most nf fields (f[k] point into line, undoing
+ * backslash escapes; \N gives NULL).  Returns the number of fields found.
+ */
+int			ingest_copy_split(char *line, char **f, int nf);
+
+#endif
