@@ -9,9 +9,7 @@
 #include "../geo/map.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <gdal/cpl_conv.h>
 #include <math.h>
 #include <pthread.h>
@@ -20,49 +18,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void) sb;
-	(void) flag;
-	(void) ftw;
-	return remove(path);
-}
-
-static void
-rm_tree(const char *path)
-{
-	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static int
-mkdir_p(const char *path)
-{
-	char		buf[4096];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++)
-		if (*p == '/')
-		{
-			*p = '\0';
-			if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-				return -1;
-			*p = '/';
-		}
-	return (mkdir(buf, 0755) != 0 && errno != EEXIST) ? -1 : 0;
-}
-
-static char *
-path_join(const char *a, const char *b)
-{
-	size_t		n = strlen(a) + strlen(b) + 2;
-	char	   *p = malloc(n);
-
-	if (p)
-		snprintf(p, n, "%s/%s", a, b);
-	return p;
-}
 
 /* when the previous file was finished, for the per-file timings in the debug log */
 static double file_t0;
@@ -85,32 +40,6 @@ note_file(outputs_state *st, const char *name)
 		return -1;
 	st->nfiles++;
 	return 0;
-}
-
-/* A run killed mid-write leaves OUT/<date>.tmp-r<run id>; we hold the run lock, and
- * outputs_recover has published those of succeeded runs, so any temporary folder left is
- * stale. */
-static void
-remove_stale(const char *outdir)
-{
-	DIR		   *d = opendir(outdir);
-	struct dirent *e;
-
-	if (!d)
-		return;
-	while ((e = readdir(d)) != NULL)
-		if (strstr(e->d_name, ".tmp-") || strstr(e->d_name, ".old-"))
-		{
-			char	   *p = path_join(outdir, e->d_name);
-
-			if (p)
-			{
-				log_info("removing stale folder %s", e->d_name);
-				rm_tree(p);
-				free(p);
-			}
-		}
-	closedir(d);
 }
 
 /*
@@ -235,7 +164,7 @@ write_area_outputs(const outputs_run *r, outputs_state *st, char *err, size_t er
 			snprintf(name, sizeof(name), "areas.gpkg");
 		else
 			snprintf(name, sizeof(name), "areas-%s.%s", r->cfg->level, ext[k]);
-		if (!(path[k] = path_join(st->tmpdir, name)))
+		if (!(path[k] = outputs_path_join(st->tmpdir, name)))
 			goto oom;
 	}
 
@@ -372,7 +301,7 @@ write_maps(const outputs_run *r, outputs_state *st, const unsigned char *include
 			char	   *path;
 
 			snprintf(name, sizeof(name), "%s.%s", stem, ext[k]);
-			if (!(path = path_join(st->tmpdir, name)))
+			if (!(path = outputs_path_join(st->tmpdir, name)))
 			{
 				snprintf(err, errlen, "outputs: out of memory");
 				goto done;
@@ -435,7 +364,7 @@ safe_name(const char *in, char *out, size_t len)
 static int
 write_summary(const outputs_run *r, outputs_state *st, char *err, size_t errlen)
 {
-	char	   *path = path_join(st->tmpdir, "summary.md");
+	char	   *path = outputs_path_join(st->tmpdir, "summary.md");
 	FILE	   *f;
 	size_t		bins[7] = {0}, top;
 
@@ -512,14 +441,14 @@ write_files(const outputs_run *r, outputs_state *st, char *err, size_t errlen)
 	memset(st, 0, sizeof(*st));
 	file_t0 = util_now();
 	GDALAllRegister();
-	if (mkdir_p(cfg->output_dir) != 0)
+	if (outputs_mkdir_p(cfg->output_dir) != 0)
 		return snprintf(err, errlen, "outputs: cannot create %s: %s", cfg->output_dir, strerror(errno)), -1;
-	remove_stale(cfg->output_dir);
+	outputs_remove_stale(cfg->output_dir);
 	/* named by the run: if the run is killed after its COMMIT but before the rename below,
 	 * the next run finds the folder of a succeeded run and publishes it (outputs_recover) */
 	snprintf(name, sizeof(name), "%s.tmp-r%lld", cfg->as_of, (long long) r->run_id);
-	st->tmpdir = path_join(cfg->output_dir, name);
-	st->finaldir = path_join(cfg->output_dir, cfg->as_of);
+	st->tmpdir = outputs_path_join(cfg->output_dir, name);
+	st->finaldir = outputs_path_join(cfg->output_dir, cfg->as_of);
 	if (!st->tmpdir || !st->finaldir)
 		return snprintf(err, errlen, "outputs: out of memory"), -1;
 	if (mkdir(st->tmpdir, 0755) != 0)
@@ -546,7 +475,7 @@ write_files(const outputs_run *r, outputs_state *st, char *err, size_t errlen)
 		for (int k = 0; k < 2; k++)
 		{
 			snprintf(name, sizeof(name), "households-%s.%s", safe, ext[k]);
-			if (!(path = path_join(st->tmpdir, name)))
+			if (!(path = outputs_path_join(st->tmpdir, name)))
 			{
 				free(inc);
 				goto oom;
@@ -589,107 +518,6 @@ fail:
 	return -1;
 }
 
-/* Rename st->tmpdir to st->finaldir (the date as_of in outdir), then repoint latest. */
-static int
-publish_dir(outputs_state *st, const char *outdir, const char *as_of, char *err, size_t errlen)
-{
-	char		old[4096], link_tmp[4096], link_final[4096];
-	int			had_old = 0;
-
-	snprintf(old, sizeof(old), "%s.old-%d", st->finaldir, (int) getpid());
-	if (rename(st->finaldir, old) == 0)
-		had_old = 1;
-	else if (errno != ENOENT)
-		return snprintf(err, errlen, "outputs: cannot move %s aside: %s", st->finaldir, strerror(errno)), -1;
-	if (rename(st->tmpdir, st->finaldir) != 0)
-	{
-		snprintf(err, errlen, "outputs: cannot publish %s: %s", st->finaldir, strerror(errno));
-		if (had_old)
-			rename(old, st->finaldir);
-		return -1;
-	}
-	if (had_old)
-		rm_tree(old);
-	/* repoint latest atomically: a new symlink renamed over the old one */
-	snprintf(link_tmp, sizeof(link_tmp), "%s/.latest-%d", outdir, (int) getpid());
-	snprintf(link_final, sizeof(link_final), "%s/latest", outdir);
-	unlink(link_tmp);
-	if (symlink(as_of, link_tmp) != 0 || rename(link_tmp, link_final) != 0)
-		return snprintf(err, errlen, "outputs: cannot point %s at %s: %s", link_final, as_of,
-						strerror(errno)), -1;
-	free(st->tmpdir);
-	st->tmpdir = NULL;
-	return 0;
-}
-
-int
-outputs_publish(outputs_state *st, const config *cfg, char *err, size_t errlen)
-{
-	return publish_dir(st, cfg->output_dir, cfg->as_of, err, errlen);
-}
-
-/* See outputs.h. */
-int
-outputs_recover(const char *outdir, int (*succeeded) (int64_t run_id, void *ctx), void *ctx,
-				char *err, size_t errlen)
-{
-	DIR		   *d = opendir(outdir);
-	struct dirent *e;
-	int			rc = 0;
-
-	if (!d)
-		return 0;				/* no folder yet: nothing to recover */
-	while (rc == 0 && (e = readdir(d)) != NULL)
-	{
-		char		date[11], tail;
-		long long	id;
-		outputs_state st;
-		int			ok;
-
-		/* <YYYY-MM-DD>.tmp-r<run id> and nothing else */
-		if (sscanf(e->d_name, "%10[0-9-].tmp-r%lld%c", date, &id, &tail) != 2 || strlen(date) != 10)
-			continue;
-		if ((ok = succeeded((int64_t) id, ctx)) < 0)
-		{
-			snprintf(err, errlen, "outputs: cannot look up run %lld for %s", id, e->d_name);
-			rc = -1;
-			break;
-		}
-		if (!ok)
-			continue;			/* not committed: removed as stale when the outputs are written */
-		memset(&st, 0, sizeof(st));
-		st.tmpdir = path_join(outdir, e->d_name);
-		st.finaldir = path_join(outdir, date);
-		if (!st.tmpdir || !st.finaldir)
-		{
-			snprintf(err, errlen, "outputs: out of memory");
-			rc = -1;
-		}
-		else
-		{
-			log_warn("run %lld succeeded but its folder was not published (the run was stopped "
-					 "after its commit): publishing %s now", id, date);
-			/* readdir after a rename in the same folder may or may not show the new name;
-			 * either way it no longer matches the pattern above */
-			rc = publish_dir(&st, outdir, date, err, errlen);
-		}
-		free(st.tmpdir);
-		free(st.finaldir);
-	}
-	closedir(d);
-	return rc;
-}
-
-void
-outputs_abort(outputs_state *st)
-{
-	if (st && st->tmpdir)
-	{
-		rm_tree(st->tmpdir);
-		free(st->tmpdir);
-		st->tmpdir = NULL;
-	}
-}
 
 void
 outputs_state_free(outputs_state *st)

@@ -17,7 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <ftw.h>
 #include <errno.h>
 #include <dirent.h>
 
@@ -144,15 +143,6 @@ done:
 	return rc;
 }
 
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void) sb;
-	(void) flag;
-	(void) ftw;
-	return remove(path);
-}
-
 /*
  * Output folders OUT/<YYYY-MM-DD>/ hold the household lists (addresses): they go after the
  * outreach term, like vsp.outreach.  The folder `latest` points at is always kept.  Returns
@@ -193,7 +183,7 @@ purge_outputs(const config *cfg, int dry_run, FILE *out)
 			strcmp(e->d_name, latest) == 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", cfg->output_dir, e->d_name);
-		if (!dry_run && nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		if (!dry_run && util_rm_tree(path) != 0)
 		{
 			log_error("cannot remove output folder %s: %s", path, strerror(errno));
 			failed++;

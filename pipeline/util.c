@@ -1,5 +1,5 @@
 /*
- * pipeline/util.c — calendar arithmetic and timing.
+ * pipeline/util.c — calendar arithmetic, timing, removing a folder tree.
  *
  * Dates are day numbers so that windows, months and recency are integer arithmetic and
  * never depend on the time zone or locale.  The civil-date conversion is Howard Hinnant's
@@ -8,6 +8,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,4 +137,19 @@ util_kill_point(const char *name)
 	at = getenv("VSP_TEST_KILL_AT");
 	if (at && strcmp(at, name) == 0)
 		raise(SIGKILL);
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void) sb;
+	(void) flag;
+	(void) ftw;
+	return remove(path);
+}
+
+int
+util_rm_tree(const char *path)
+{
+	return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
 }

@@ -20,6 +20,9 @@ void		util_civil_from_days(int32_t z, int *y, unsigned *m, unsigned *d);
 double		util_now(void);
 /* a*b into *out; -1 on overflow */
 int			util_mul_size(size_t a, size_t b, size_t *out);
+/* Remove path and everything under it, not following symlinks (rm -r).  0, or -1 with
+ * errno set by the first entry that could not be removed. */
+int			util_rm_tree(const char *path);
 
 
 
@@ -31,7 +34,8 @@ int			util_mul_size(size_t a, size_t b, size_t *out);
  *  - VSP_TEST_KILL_AT=name: then SIGKILL the process here (as an operator's kill -9 or an
  *    OOM kill would).
  * Points: "ingest-read" (signals read, follow-up not yet), the stage ends "ingest", "cases",
- * "areas", "weights", "score", "outputs", and "outputs-mid" (half the files written).
+ * "areas", "weights", "score", "outputs", "outputs-mid" (half the files written), and
+ * "committed" (results committed, the folder not yet renamed into place).
  * Costs two getenv calls; no effect otherwise. */
 void		util_kill_point(const char *name);
 
