@@ -4,6 +4,7 @@
  * households with a signal per area.
  */
 #include "areas.h"
+#include "geom.h"
 #include "../pipeline/log.h"
 
 #include <gdal/gdal.h>
@@ -93,59 +94,6 @@ add_rings(geo_polys *p, OGRGeometryH g)
 	return 0;
 }
 
-/* Keep only the polygonal part of a repaired geometry (MakeValid may return collections). */
-static OGRGeometryH
-polygonal_part(OGRGeometryH g)
-{
-	OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
-	OGRGeometryH mp;
-
-	if (t == wkbPolygon || t == wkbMultiPolygon)
-		return OGR_G_Clone(g);
-	if (t != wkbGeometryCollection)
-		return NULL;
-	mp = OGR_G_CreateGeometry(wkbMultiPolygon);
-	for (int i = 0; i < OGR_G_GetGeometryCount(g); i++)
-	{
-		OGRGeometryH sub = OGR_G_GetGeometryRef(g, i);
-		OGRwkbGeometryType st = wkbFlatten(OGR_G_GetGeometryType(sub));
-
-		if (st == wkbPolygon)
-			OGR_G_AddGeometry(mp, sub);
-		else if (st == wkbMultiPolygon)
-			for (int k = 0; k < OGR_G_GetGeometryCount(sub); k++)
-				OGR_G_AddGeometry(mp, OGR_G_GetGeometryRef(sub, k));
-	}
-	if (OGR_G_GetGeometryCount(mp) == 0)
-	{
-		OGR_G_DestroyGeometry(mp);
-		return NULL;
-	}
-	return mp;
-}
-
-static OGRSpatialReferenceH
-srs_from(const char *def)
-{
-	OGRSpatialReferenceH s = OSRNewSpatialReference(NULL);
-	OGRErr		e;
-
-	if (!s)
-		return NULL;
-	CPLPushErrorHandler(CPLQuietErrorHandler);	/* PROJ prints "crs not found"; we say it */
-	e = OSRSetFromUserInput(s, def);
-	CPLPopErrorHandler();
-	if (e != OGRERR_NONE)
-	{
-		OSRDestroySpatialReference(s);
-		return NULL;
-	}
-	/* x = easting/longitude, y = northing/latitude, whatever the CRS's official order */
-	if (s)
-		OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
-	return s;
-}
-
 /*
  * Bring ra->geom into the working CRS (ct NULL: it is there already), repair it if GEOS
  * finds it invalid, keep its polygonal part.  Replaces ra->geom by the result (NULL when
@@ -168,7 +116,7 @@ check_geometry(raw_area *ra, OGRCoordinateTransformationH ct)
 	{
 		OGRGeometryH fixed = OGR_G_MakeValid(g);
 
-		poly = fixed ? polygonal_part(fixed) : NULL;
+		poly = fixed ? geom_polygonal_part(fixed) : NULL;
 		if (fixed)
 			OGR_G_DestroyGeometry(fixed);
 		OGR_G_DestroyGeometry(g);
@@ -181,7 +129,7 @@ check_geometry(raw_area *ra, OGRCoordinateTransformationH ct)
 			OGR_G_DestroyGeometry(poly);
 		return RAW_UNREPAIRABLE;
 	}
-	poly = polygonal_part(g);
+	poly = geom_polygonal_part(g);
 	OGR_G_DestroyGeometry(g);
 	if (!poly)
 		return RAW_NOT_POLYGON;
@@ -261,7 +209,7 @@ areas_read(const areas_source *src, areas *a, char *err, size_t errlen)
 	/* a configured srs is assigned, as ogr2ogr -a_srs does: GDAL reads a GeoJSON without crs
 	 * member as WGS 84 even when its coordinates are RD New */
 	if (src->srs && src->srs[0])
-		from = srs_from(src->srs);
+		from = geom_srs(src->srs);
 	else if (OGR_L_GetSpatialRef(lyr))
 	{
 		from = OSRClone(OGR_L_GetSpatialRef(lyr));
@@ -285,7 +233,7 @@ areas_read(const areas_source *src, areas *a, char *err, size_t errlen)
 			goto done;
 		}
 	}
-	if (!from || !(to = srs_from(src->working_crs)))
+	if (!from || !(to = geom_srs(src->working_crs)))
 	{
 		snprintf(err, errlen, "areas: unknown CRS %s", from ? src->working_crs : src->srs);
 		goto done;

@@ -3,6 +3,7 @@
  * junctions, shared arcs, Douglas-Peucker per arc, PROJ to lon/lat (see geo/webmap.h).
  */
 #include "webmap.h"
+#include "geom.h"
 #include "webmap_internal.h"
 
 #include <gdal/cpl_error.h>
@@ -484,26 +485,6 @@ build_free(build *b)
 	free(b->tmp);
 }
 
-static OGRSpatialReferenceH
-srs_new(const char *def)
-{
-	OGRSpatialReferenceH s = OSRNewSpatialReference(NULL);
-	OGRErr		e;
-
-	if (!s)
-		return NULL;
-	CPLPushErrorHandler(CPLQuietErrorHandler);	/* the caller reports an unknown CRS */
-	e = OSRSetFromUserInput(s, def);
-	CPLPopErrorHandler();
-	if (e != OGRERR_NONE)
-	{
-		OSRDestroySpatialReference(s);
-		return NULL;
-	}
-	OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);	/* x = lon, y = lat */
-	return s;
-}
-
 int
 webmap_topo_build(const OGRGeometryH *geom, size_t n, const double *cx, const double *cy,
 				  const char *crs, double snap, double tolerance, webmap_topo *t, char *err,
@@ -519,7 +500,7 @@ webmap_topo_build(const OGRGeometryH *geom, size_t n, const double *cx, const do
 	if (!(snap > 0) || !(tolerance >= 0))
 		return snprintf(err, errlen, "webmap: snap must be > 0 and tolerance >= 0"), -1;
 	b.snap = snap;
-	if (!(from = srs_new(crs)) || !(to = srs_new("EPSG:4326")))
+	if (!(from = geom_srs(crs)) || !(to = geom_srs("EPSG:4326")))
 	{
 		snprintf(err, errlen, "webmap: unknown CRS %s", from ? "EPSG:4326" : crs);
 		goto done;

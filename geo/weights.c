@@ -17,6 +17,7 @@
  * out ascending without a per-row sort because pairs are filled in (i,j) order.
  */
 #include "weights.h"
+#include "weights_internal.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -53,19 +54,6 @@ typedef struct wt_buf
 	size_t		len,
 				cap;
 } wt_buf;
-
-/* Write a one-line message into the caller's buffer (if any). */
-static void
-wt_err(char *err, size_t errlen, const char *fmt,...)
-{
-	va_list		ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Append one record; 0 or -1 on overflow/allocation failure. */
 static int
@@ -172,7 +160,7 @@ wt_from_pairs(size_t n, const wt_rec *pr, size_t np, char *err, size_t errlen)
 
 	if (np > SIZE_MAX / 2)
 	{
-		wt_err(err, errlen, "too many neighbour pairs: %zu", np);
+		weights_int_err(err, errlen, "too many neighbour pairs: %zu", np);
 		return NULL;
 	}
 	w = weights_alloc(n, 2 * np, err, errlen);
@@ -188,7 +176,7 @@ wt_from_pairs(size_t n, const wt_rec *pr, size_t np, char *err, size_t errlen)
 	pos = malloc((n ? n : 1) * sizeof(size_t));
 	if (pos == NULL)
 	{
-		wt_err(err, errlen, "out of memory building weights rows");
+		weights_int_err(err, errlen, "out of memory building weights rows");
 		weights_free(w);
 		return NULL;
 	}
@@ -548,7 +536,7 @@ wt_vertices(const geo_polys *p, double snap, size_t *nv, int *bits_y, char *err,
 				by++;
 			if (!(cx < 4e9) || !(cy < 4e9) || cx * ldexp(1.0, by) >= ldexp(1.0, 63))
 			{
-				wt_err(err, errlen, "snap tolerance %g m is too fine for the layer's extent", snap);
+				weights_int_err(err, errlen, "snap tolerance %g m is too fine for the layer's extent", snap);
 				free(cnt);
 				return NULL;
 			}
@@ -565,7 +553,7 @@ wt_vertices(const geo_polys *p, double snap, size_t *nv, int *bits_y, char *err,
 	return v;
 
 oom:
-	wt_err(err, errlen, "out of memory for contiguity (%zu vertices)", *nv);
+	weights_int_err(err, errlen, "out of memory for contiguity (%zu vertices)", *nv);
 	free(cnt);
 	free(v);
 	return NULL;
@@ -649,17 +637,17 @@ weights_contiguity(const geo_polys *p, const weights_spec *spec, char *err, size
 	if (p == NULL || spec == NULL ||
 		(spec->kind != WEIGHTS_QUEEN && spec->kind != WEIGHTS_ROOK))
 	{
-		wt_err(err, errlen, "contiguity needs polygons and a queen or rook spec");
+		weights_int_err(err, errlen, "contiguity needs polygons and a queen or rook spec");
 		return NULL;
 	}
 	if (!(spec->snap >= 0) || !isfinite(spec->snap))
 	{
-		wt_err(err, errlen, "invalid snap tolerance: %g", spec->snap);
+		weights_int_err(err, errlen, "invalid snap tolerance: %g", spec->snap);
 		return NULL;
 	}
 	if (p->n > UINT32_MAX - 1 || p->npts >= UINT32_MAX)
 	{
-		wt_err(err, errlen, "layer too large for weights: %zu areas, %zu points", p->n, p->npts);
+		weights_int_err(err, errlen, "layer too large for weights: %zu areas, %zu points", p->n, p->npts);
 		return NULL;
 	}
 	v = wt_vertices(p, spec->snap, &nv, &bits_y, err, errlen);
@@ -673,7 +661,7 @@ weights_contiguity(const geo_polys *p, const weights_spec *spec, char *err, size
 	if (rs == NULL)
 	{
 		free(v);
-		wt_err(err, errlen, "out of memory for contiguity (%zu vertices)", nv);
+		weights_int_err(err, errlen, "out of memory for contiguity (%zu vertices)", nv);
 		return NULL;
 	}
 	nruns = 0;
@@ -697,7 +685,7 @@ weights_contiguity(const geo_polys *p, const weights_spec *spec, char *err, size
 	if (np == SIZE_MAX)
 	{
 		free(m);
-		wt_err(err, errlen, "out of memory matching %zu vertices", nv);
+		weights_int_err(err, errlen, "out of memory matching %zu vertices", nv);
 		return NULL;
 	}
 	w = wt_from_pairs(p->n, m, np, err, errlen);

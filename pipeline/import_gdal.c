@@ -3,6 +3,7 @@
  * values, geometry in RD New) and write the area GeoPackage that `vsp run` reads.
  */
 #include "import_int.h"
+#include "../geo/geom.h"
 #include "log.h"
 
 #include <ctype.h>
@@ -247,31 +248,9 @@ import_value(OGRFeatureH f, int idx, double *out)
 static OGRGeometryH
 as_multipolygon(OGRGeometryH g)
 {
-	OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
-	OGRGeometryH mp;
+	OGRGeometryH p = geom_polygonal_part(g);
 
-	if (t == wkbPolygon || t == wkbMultiPolygon)
-		return OGR_G_ForceToMultiPolygon(OGR_G_Clone(g));
-	if (t != wkbGeometryCollection)
-		return NULL;
-	mp = OGR_G_CreateGeometry(wkbMultiPolygon);
-	for (int i = 0; i < OGR_G_GetGeometryCount(g); i++)
-	{
-		OGRGeometryH sub = OGR_G_GetGeometryRef(g, i);
-		OGRwkbGeometryType st = wkbFlatten(OGR_G_GetGeometryType(sub));
-
-		if (st == wkbPolygon)
-			OGR_G_AddGeometry(mp, sub);
-		else if (st == wkbMultiPolygon)
-			for (int k = 0; k < OGR_G_GetGeometryCount(sub); k++)
-				OGR_G_AddGeometry(mp, OGR_G_GetGeometryRef(sub, k));
-	}
-	if (OGR_G_IsEmpty(mp))
-	{
-		OGR_G_DestroyGeometry(mp);
-		return NULL;
-	}
-	return mp;
+	return p ? OGR_G_ForceToMultiPolygon(p) : NULL;
 }
 
 OGRGeometryH
