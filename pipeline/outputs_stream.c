@@ -25,676 +25,30 @@
  *   XLSX     the same cells as GDAL's driver (numbers as numbers, %.16g for reals, text as
  *            text; an unset field leaves its cell out) in one sheet named after the layer;
  *            text as inline strings instead of a shared-string table, Deflate level 1.
- * tests/it_e2e.sh and `make bench` compare against GDAL's own output.
+ * tests/it_e2e.sh and `make bench` compare against GDAL's own output.  The text buffer,
+ * number formats and escapes are in outputs_text.c, the ZIP container in outputs_zip.c.
  */
 #include "outputs.h"
 #include "outputs_internal.h"
+#include "outputs_stream_internal.h"
 
 #include <errno.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
 #define AREAS_PER_BLOCK		2048
 #define BLOCKS_PER_THREAD	4		/* blocks per thread in one round */
-#define ZIP_LIMIT			UINT32_MAX	/* no ZIP64: sizes and offsets in 32 bits */
-
-/* ---- growing text buffer; a failed allocation is remembered, not reported at each call ---- */
-
-typedef struct sbuf
-{
-	char	   *p;
-	size_t		n,
-				cap;
-	int			oom;
-} sbuf;
-
-static int
-sb_grow(sbuf *b, size_t more)
-{
-	size_t		cap;
-	char	   *np;
-
-	if (b->oom)
-		return -1;
-	if (b->n + more <= b->cap)
-		return 0;
-	cap = b->cap ? b->cap : 1 << 16;
-	while (cap < b->n + more)
-		cap *= 2;
-	if (!(np = realloc(b->p, cap)))
-	{
-		b->oom = 1;
-		return -1;
-	}
-	b->p = np;
-	b->cap = cap;
-	return 0;
-}
-
-static void
-sb_put(sbuf *b, const char *s, size_t len)
-{
-	if (sb_grow(b, len) == 0)
-	{
-		memcpy(b->p + b->n, s, len);
-		b->n += len;
-	}
-}
-
-static void
-sb_puts(sbuf *b, const char *s)
-{
-	sb_put(b, s, strlen(s));
-}
-
-static void
-sb_printf(sbuf *b, const char *fmt,...) __attribute__((format(printf, 2, 3)));
-
-static void
-sb_printf(sbuf *b, const char *fmt,...)
-{
-	va_list		ap;
-	int			len;
-
-	if (sb_grow(b, 64) != 0)
-		return;
-	va_start(ap, fmt);
-	len = vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
-	va_end(ap);
-	if (len < 0)
-	{
-		b->oom = 1;
-		return;
-	}
-	if ((size_t) len >= b->cap - b->n)
-	{
-		if (sb_grow(b, (size_t) len + 1) != 0)
-			return;
-		va_start(ap, fmt);
-		vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
-		va_end(ap);
-	}
-	b->n += (size_t) len;
-}
-
-/* ---- numbers as GDAL prints them ---- */
-
-/* Decimal digits of v into out (not terminated); returns their count. */
-static size_t
-fmt_ulong(unsigned long long v, char *out)
-{
-	char		tmp[24];
-	size_t		n = 0;
-
-	do
-	{
-		tmp[n++] = (char) ('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (size_t k = 0; k < n; k++)
-		out[k] = tmp[n - 1 - k];
-	return n;
-}
-
-static size_t
-fmt_long(long long v, char *out)
-{
-	if (v < 0)
-	{
-		out[0] = '-';
-		return 1 + fmt_ulong(0ULL - (unsigned long long) v, out + 1);
-	}
-	return fmt_ulong((unsigned long long) v, out);
-}
-
-/* Round a decimal string up by one unit in its last digit (GDAL's roundup). */
-static void
-dec_roundup(char *s)
-{
-	char	   *start = s[0] == '-' ? s + 1 : s;
-	size_t		len = strlen(start);
-
-	for (size_t k = len; k-- > 0;)
-	{
-		if (start[k] == '.')
-			continue;
-		if (start[k] != '9')
-		{
-			start[k]++;
-			return;
-		}
-		start[k] = '0';
-	}
-	memmove(start + 1, start, len + 1);
-	start[0] = '1';
-}
-
-/*
- * GDAL's intelliround for fixed-point text longer than 10 characters: trailing 00000x or
- * 99999x (and two longer patterns) are taken as binary-to-decimal noise and cut off.
- */
-static void
-intelliround(char *s)
-{
-	char	   *dot = strchr(s, '.');
-	size_t		i = strlen(s),
-				idot,
-				before;
-
-	if (!dot || strpbrk(s, "eE") || i <= 10)
-		return;
-	idot = (size_t) (dot - s);
-	before = idot - 1;
-	if (s[0] == '-')
-		before--;
-	if (s[i - 2] == '0' && s[i - 3] == '0' && s[i - 4] == '0' && s[i - 5] == '0' && s[i - 6] == '0')
-		s[i - 1] = '\0';
-	else if (idot < i - 8 && (before >= 4 || s[i - 3] == '0') && (before >= 5 || s[i - 4] == '0') &&
-			 (before >= 6 || s[i - 5] == '0') && (before >= 7 || s[i - 6] == '0') &&
-			 (before >= 8 || s[i - 7] == '0') && s[i - 8] == '0' && s[i - 9] == '0')
-		s[i - 8] = '\0';
-	else if (s[i - 2] == '9' && s[i - 3] == '9' && s[i - 4] == '9' && s[i - 5] == '9' && s[i - 6] == '9')
-	{
-		s[i - 6] = '\0';
-		dec_roundup(s);
-	}
-	else if (idot < i - 9 && (before >= 4 || s[i - 3] == '9') && (before >= 5 || s[i - 4] == '9') &&
-			 (before >= 6 || s[i - 5] == '9') && (before >= 7 || s[i - 6] == '9') &&
-			 (before >= 8 || s[i - 7] == '9') && s[i - 8] == '9' && s[i - 9] == '9')
-	{
-		s[i - 9] = '\0';
-		dec_roundup(s);
-	}
-}
-
-/*
- * A coordinate as GDAL's GeoJSON writer prints it at COORDINATE_PRECISION=6: %.6f,
- * intelliround, trailing zeros removed but one kept after the point.  out holds 48 bytes.
- * The common case is done in integers: v * 1e6 is rounded the way %.6f rounds v unless it
- * lies within 1e-7 of a half (its own rounding error is below 1e-8 for |v| < 1e9).
- */
-static size_t
-fmt_coord(double v, char *out)
-{
-	double		t = v * 1e6,
-				r = nearbyint(t);
-	size_t		len;
-
-	if (fabs(v) < 1e9 && fabs(fabs(t - r) - 0.5) > 1e-7 && !(r == 0 && signbit(v)))
-	{
-		long long	q = (long long) r,
-					fp;
-		char	   *p = out;
-
-		if (q < 0)
-		{
-			*p++ = '-';
-			q = -q;
-		}
-		p += fmt_ulong((unsigned long long) (q / 1000000), p);
-		*p++ = '.';
-		fp = q % 1000000;
-		for (int k = 5; k >= 0; k--, fp /= 10)
-			p[k] = (char) ('0' + fp % 10);
-		p += 6;
-		*p = '\0';
-		len = (size_t) (p - out);
-	}
-	else if (!isfinite(v))
-		return (size_t) sprintf(out, "%s", isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
-	else
-		len = (size_t) snprintf(out, 48, "%.6f", v);
-	if (len > 10)
-	{
-		intelliround(out);
-		len = strlen(out);
-	}
-	if (strchr(out, '.'))
-	{
-		while (len > 0 && out[len - 1] == '0')
-			len--;
-		if (out[len - 1] == '.')
-			out[len++] = '0';
-		out[len] = '\0';
-	}
-	return len;
-}
-
-/*
- * v as %.15g (sig 15) or %.16g (sig 16) prints it, in integers where that provably gives the
- * same text: the list columns are rounded to 4 decimals, so v is usually the double nearest a
- * decimal D = M / 10^4, and %.<sig>g prints D itself when D has at most sig significant
- * digits (no exponent form) and v lies within half a unit of D's last digit — always so at 15
- * digits (|v - D| <= 2^-53 |v|), checked at 16 (with FMA, and a margin).  Anything else, and
- * -0, goes through snprintf.  out holds 48 bytes.
- */
-static size_t
-fmt_dec4(double v, int sig, char *out)
-{
-	static const double half_unit[] = {	/* 0.5 * 10^(e - 11) for e = -4 .. 15, at 16 digits */
-		0.5e-15, 0.5e-14, 0.5e-13, 0.5e-12, 0.5e-11, 0.5e-10, 0.5e-9, 0.5e-8, 0.5e-7, 0.5e-6,
-		0.5e-5, 0.5e-4, 0.5e-3, 0.5e-2, 0.5e-1, 0.5, 5.0, 50.0, 500.0, 5000.0
-	};
-	double		m = nearbyint(v * 1e4);
-	unsigned long long a,
-				p10 = 1;
-	int			nd = 1,
-				e;
-	char	   *p = out;
-
-	if (!(fabs(m) < 1e15) || m / 1e4 != v)
-		goto slow;				/* not a value of 4 decimals */
-	a = (unsigned long long) fabs(m);
-	if (a == 0)
-	{
-		if (v != 0 || signbit(v))
-			goto slow;
-		out[0] = '0';
-		out[1] = '\0';
-		return 1;
-	}
-	while (a / p10 >= 10)
-	{
-		p10 *= 10;
-		nd++;
-	}
-	e = nd - 5;					/* decimal exponent of D */
-	if (e < -4 || e >= sig)
-		goto slow;
-	if (sig == 16 && (a == p10 || !(fabs(fma(v, 1e4, -m)) < 0.9 * half_unit[e + 4])))
-		goto slow;				/* a power of ten (v may sit below it), or too far from D */
-	if (v < 0)
-		*p++ = '-';
-	p += fmt_ulong(a / 10000, p);
-	if (a % 10000)
-	{
-		unsigned	f = (unsigned) (a % 10000);
-		int			nf = 4;
-
-		while (f % 10 == 0)
-		{
-			f /= 10;
-			nf--;
-		}
-		*p++ = '.';
-		for (int k = nf - 1; k >= 0; k--, f /= 10)
-			p[k] = (char) ('0' + f % 10);
-		p += nf;
-	}
-	*p = '\0';
-	return (size_t) (p - out);
-slow:
-	return (size_t) snprintf(out, 48, "%.*g", sig, v);
-}
-
-/*
- * A real property as GDAL's GeoJSON writer prints it (default SIGNIFICANT_FIGURES): %.17g,
- * or the first of %.16g, %.15g, %.14g whose text after the point has no 999999 or 000000 run
- * when %.17g has one; ".0" appended to text without a point or an exponent.
- */
-static size_t
-fmt_json_real(double v, char *out)
-{
-	int			len = snprintf(out, 40, "%.17g", v);
-	const char *dot = strchr(out, '.');
-
-	if (dot && (strstr(dot, "999999") || strstr(dot, "000000")))
-	{
-		int			ok = 0;
-
-		for (int sig = 16; sig >= 14 && !ok; sig--)
-		{
-			len = snprintf(out, 40, "%.*g", sig, v);
-			dot = strchr(out, '.');
-			ok = dot && !strstr(dot, "999999") && !strstr(dot, "000000");
-		}
-		if (!ok)
-			len = snprintf(out, 40, "%.17g", v);
-	}
-	if (!strchr(out, '.') && !strchr(out, 'e'))
-	{
-		memcpy(out + len, ".0", 3);
-		len += 2;
-	}
-	return (size_t) len;
-}
-
-/* ---- text escapes ---- */
-
-/* A JSON string as json-c writes it (no escaping of '/'). */
-static void
-put_json_string(sbuf *b, const char *s)
-{
-	sb_put(b, "\"", 1);
-	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
-	{
-		switch (*p)
-		{
-			case '"': sb_put(b, "\\\"", 2); break;
-			case '\\': sb_put(b, "\\\\", 2); break;
-			case '\b': sb_put(b, "\\b", 2); break;
-			case '\f': sb_put(b, "\\f", 2); break;
-			case '\n': sb_put(b, "\\n", 2); break;
-			case '\r': sb_put(b, "\\r", 2); break;
-			case '\t': sb_put(b, "\\t", 2); break;
-			default:
-				if (*p < 0x20)
-					sb_printf(b, "\\u%04x", *p);
-				else
-					sb_put(b, (const char *) p, 1);
-		}
-	}
-	sb_put(b, "\"", 1);
-}
-
-/* A CSV field: as is, or quoted (quotes doubled) when it holds a comma, quote, CR or LF. */
-static void
-put_csv_field(sbuf *b, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n"))
-	{
-		sb_puts(b, s);
-		return;
-	}
-	sb_put(b, "\"", 1);
-	for (; *s; s++)
-	{
-		if (*s == '"')
-			sb_put(b, "\"", 1);
-		sb_put(b, s, 1);
-	}
-	sb_put(b, "\"", 1);
-}
-
-/* XML character data: &, <, > and " escaped; control characters other than tab/LF/CR dropped
- * (XML 1.0 cannot hold them). */
-static void
-put_xml_text(sbuf *b, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
-	{
-		switch (*p)
-		{
-			case '&': sb_put(b, "&amp;", 5); break;
-			case '<': sb_put(b, "&lt;", 4); break;
-			case '>': sb_put(b, "&gt;", 4); break;
-			case '"': sb_put(b, "&quot;", 6); break;
-			default:
-				if (*p >= 0x20 || *p == '\t' || *p == '\n' || *p == '\r')
-					sb_put(b, (const char *) p, 1);
-		}
-	}
-}
-
-/* Spreadsheet column name of 0-based column c: A .. Z, AA .. */
-static void
-col_name(int c, char out[8])
-{
-	char		tmp[8];
-	int			n = 0;
-
-	for (c++; c > 0; c = (c - 1) / 26)
-		tmp[n++] = (char) ('A' + (c - 1) % 26);
-	for (int k = 0; k < n; k++)
-		out[k] = tmp[n - 1 - k];
-	out[n] = '\0';
-}
-
-/* ---- ZIP container (no ZIP64), deflated entries ---- */
-
-typedef struct zip_entry
-{
-	char		name[64];
-	uint32_t	crc,
-				csize,
-				usize,
-				offset;
-	int			streamed;		/* sizes in a data descriptor after the data */
-} zip_entry;
-
-typedef struct zip_out
-{
-	FILE	   *f;
-	uint64_t	pos;
-	zip_entry	e[16];
-	int			n;
-	int			failed;
-	uint64_t	stream_usize,	/* of the streamed entry so far */
-				stream_csize;
-} zip_out;
-
-static void
-le16(unsigned char *p, unsigned v)
-{
-	p[0] = (unsigned char) v;
-	p[1] = (unsigned char) (v >> 8);
-}
-
-static void
-le32(unsigned char *p, uint32_t v)
-{
-	le16(p, v & 0xffff);
-	le16(p + 2, v >> 16);
-}
-
-static void
-zip_write(zip_out *z, const void *p, size_t len)
-{
-	if (z->failed)
-		return;
-	if (len && fwrite(p, 1, len, z->f) != len)
-		z->failed = 1;
-	z->pos += len;
-}
-
-/* 1980-01-01 00:00, so the same input gives the same bytes */
-#define ZIP_DOS_TIME	0
-#define ZIP_DOS_DATE	0x21
-
-static void
-zip_local_header(zip_out *z, const zip_entry *e)
-{
-	unsigned char h[30];
-	size_t		nlen = strlen(e->name);
-
-	le32(h, 0x04034b50);
-	le16(h + 4, 20);
-	le16(h + 6, e->streamed ? 0x0008 : 0);
-	le16(h + 8, 8);
-	le16(h + 10, ZIP_DOS_TIME);
-	le16(h + 12, ZIP_DOS_DATE);
-	le32(h + 14, e->streamed ? 0 : e->crc);
-	le32(h + 18, e->streamed ? 0 : e->csize);
-	le32(h + 22, e->streamed ? 0 : e->usize);
-	le16(h + 26, (unsigned) nlen);
-	le16(h + 28, 0);
-	zip_write(z, h, sizeof(h));
-	zip_write(z, e->name, nlen);
-}
-
-/* One small entry, deflated in memory. */
-static int
-zip_add(zip_out *z, const char *name, const char *data, size_t len)
-{
-	zip_entry  *e = &z->e[z->n++];
-	uLong		bound;
-	unsigned char *out;
-	z_stream	zs;
-
-	memset(e, 0, sizeof(*e));
-	snprintf(e->name, sizeof(e->name), "%s", name);
-	memset(&zs, 0, sizeof(zs));
-	if (deflateInit2(&zs, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		return -1;
-	bound = deflateBound(&zs, (uLong) len);
-	if (!(out = malloc(bound)))
-	{
-		deflateEnd(&zs);
-		return -1;
-	}
-	zs.next_in = (Bytef *) data;
-	zs.avail_in = (uInt) len;
-	zs.next_out = out;
-	zs.avail_out = (uInt) bound;
-	if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
-	{
-		deflateEnd(&zs);
-		free(out);
-		return -1;
-	}
-	e->crc = (uint32_t) crc32(0, (const Bytef *) data, (uInt) len);
-	e->csize = (uint32_t) zs.total_out;
-	e->usize = (uint32_t) len;
-	e->offset = (uint32_t) z->pos;
-	deflateEnd(&zs);
-	zip_local_header(z, e);
-	zip_write(z, out, e->csize);
-	free(out);
-	return 0;
-}
-
-/* Deflate len bytes at p as a sync-flushed run of blocks (no final block) into *out and *outlen
- * (malloc'ed) and their CRC.  0 or -1. */
-static int
-deflate_part(const char *p, size_t len, unsigned char **out, size_t *outlen, uint32_t *crc)
-{
-	z_stream	zs;
-	uLong		bound;
-	int			rc;
-
-	*out = NULL;
-	*outlen = 0;
-	*crc = (uint32_t) crc32(0, (const Bytef *) p, (uInt) len);
-	if (len == 0)
-		return 0;
-	memset(&zs, 0, sizeof(zs));
-	if (deflateInit2(&zs, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		return -1;
-	bound = deflateBound(&zs, (uLong) len) + 64;
-	if (!(*out = malloc(bound)))
-	{
-		deflateEnd(&zs);
-		return -1;
-	}
-	zs.next_in = (Bytef *) p;
-	zs.avail_in = (uInt) len;
-	zs.next_out = *out;
-	zs.avail_out = (uInt) bound;
-	rc = deflate(&zs, Z_SYNC_FLUSH);
-	*outlen = zs.total_out;
-	deflateEnd(&zs);
-	if (rc != Z_OK || zs.avail_in != 0)
-	{
-		free(*out);
-		*out = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-/* The streamed sheet entry: begin, parts, end (final empty block, data descriptor). */
-static zip_entry *
-zip_stream_begin(zip_out *z, const char *name)
-{
-	zip_entry  *e = &z->e[z->n++];
-
-	memset(e, 0, sizeof(*e));
-	snprintf(e->name, sizeof(e->name), "%s", name);
-	e->streamed = 1;
-	e->offset = (uint32_t) z->pos;
-	zip_local_header(z, e);
-	return e;
-}
-
-static void
-zip_stream_part(zip_out *z, zip_entry *e, const unsigned char *zdata, size_t zlen, uint32_t crc,
-				size_t len)
-{
-	e->crc = z->stream_usize == 0 ? crc : (uint32_t) crc32_combine(e->crc, crc, (z_off_t) len);
-	z->stream_usize += len;
-	z->stream_csize += zlen;
-	zip_write(z, zdata, zlen);
-}
-
-static int
-zip_stream_end(zip_out *z, zip_entry *e)
-{
-	static const unsigned char final_block[2] = {0x03, 0x00};	/* empty static block, BFINAL */
-	unsigned char d[16];
-
-	zip_write(z, final_block, 2);
-	z->stream_csize += 2;
-	if (z->stream_usize > ZIP_LIMIT || z->stream_csize > ZIP_LIMIT)
-		return -1;
-	e->usize = (uint32_t) z->stream_usize;
-	e->csize = (uint32_t) z->stream_csize;
-	le32(d, 0x08074b50);
-	le32(d + 4, e->crc);
-	le32(d + 8, e->csize);
-	le32(d + 12, e->usize);
-	zip_write(z, d, sizeof(d));
-	return 0;
-}
-
-static int
-zip_finish(zip_out *z)
-{
-	uint64_t	cd = z->pos;
-	unsigned char h[46],
-				end[22];
-
-	for (int k = 0; k < z->n; k++)
-	{
-		const zip_entry *e = &z->e[k];
-		size_t		nlen = strlen(e->name);
-
-		le32(h, 0x02014b50);
-		le16(h + 4, 20);
-		le16(h + 6, 20);
-		le16(h + 8, e->streamed ? 0x0008 : 0);
-		le16(h + 10, 8);
-		le16(h + 12, ZIP_DOS_TIME);
-		le16(h + 14, ZIP_DOS_DATE);
-		le32(h + 16, e->crc);
-		le32(h + 20, e->csize);
-		le32(h + 24, e->usize);
-		le16(h + 28, (unsigned) nlen);
-		le16(h + 30, 0);
-		le16(h + 32, 0);
-		le16(h + 34, 0);
-		le16(h + 36, 0);
-		le32(h + 38, 0);
-		le32(h + 42, e->offset);
-		zip_write(z, h, sizeof(h));
-		zip_write(z, e->name, nlen);
-	}
-	if (z->pos > ZIP_LIMIT)
-		return -1;
-	le32(end, 0x06054b50);
-	le16(end + 4, 0);
-	le16(end + 6, 0);
-	le16(end + 8, (unsigned) z->n);
-	le16(end + 10, (unsigned) z->n);
-	le32(end + 12, (uint32_t) (z->pos - cd));
-	le32(end + 16, (uint32_t) cd);
-	le16(end + 20, 0);
-	zip_write(z, end, sizeof(end));
-	return z->failed ? -1 : 0;
-}
 
 /* ---- the pass ---- */
 
 typedef struct block_out
 {
-	sbuf		csv,
+	outputs_sbuf csv,
 				xml,
 				json;
 	unsigned char *z;			/* deflated xml */
@@ -862,7 +216,7 @@ done:
 /* One ring of np lon/lat points as [ [ x, y ], ... ], turned per the right-hand rule.
  * 0, or 3 when a point lies outside lon/lat bounds. */
 static int
-put_ring(sbuf *b, const double *ll, size_t np, int exterior)
+put_ring(outputs_sbuf *b, const double *ll, size_t np, int exterior)
 {
 	double		area = 0;
 	int			invert;
@@ -883,43 +237,43 @@ put_ring(sbuf *b, const double *ll, size_t np, int exterior)
 		area += ll[2 * (np - 1)] * ll[1] - ll[0] * ll[2 * (np - 1) + 1];
 	/* clockwise = negative area; exterior rings go counter-clockwise, holes clockwise */
 	invert = exterior ? area < 0 : area > 0;
-	sb_put(b, "[ ", 2);
+	outputs_sb_put(b, "[ ", 2);
 	for (size_t k = 0; k < np; k++)
 	{
 		size_t		q = invert ? np - 1 - k : k,
-					lx = fmt_coord(ll[2 * q], tx),
-					ly = fmt_coord(ll[2 * q + 1], ty);
+					lx = outputs_fmt_coord(ll[2 * q], tx),
+					ly = outputs_fmt_coord(ll[2 * q + 1], ty);
 
 		if (k)
-			sb_put(b, ", ", 2);
-		sb_put(b, "[ ", 2);
-		sb_put(b, tx, lx);
-		sb_put(b, ", ", 2);
-		sb_put(b, ty, ly);
-		sb_put(b, " ]", 2);
+			outputs_sb_put(b, ", ", 2);
+		outputs_sb_put(b, "[ ", 2);
+		outputs_sb_put(b, tx, lx);
+		outputs_sb_put(b, ", ", 2);
+		outputs_sb_put(b, ty, ly);
+		outputs_sb_put(b, " ]", 2);
 	}
-	sb_put(b, " ]", 2);
+	outputs_sb_put(b, " ]", 2);
 	return 0;
 }
 
 /* A polygon's rings; *ring walks the area's rings in geo_polys (empty rings are not there). */
 static int
-put_polygon(sbuf *b, OGRGeometryH poly, const geo_polys *p, const double *ll, size_t *ring)
+put_polygon(outputs_sbuf *b, OGRGeometryH poly, const geo_polys *p, const double *ll, size_t *ring)
 {
 	int			nr = OGR_G_GetGeometryCount(poly),
 				rc;
 
-	sb_put(b, "[ ", 2);
+	outputs_sb_put(b, "[ ", 2);
 	for (int k = 0; k < nr; k++)
 	{
 		OGRGeometryH rg = OGR_G_GetGeometryRef(poly, k);
 		int			np = OGR_G_GetPointCount(rg);
 
 		if (k)
-			sb_put(b, ", ", 2);
+			outputs_sb_put(b, ", ", 2);
 		if (np <= 0)
 		{
-			sb_puts(b, "[ ]");
+			outputs_sb_puts(b, "[ ]");
 			continue;
 		}
 		if (p->pt_off[*ring + 1] - p->pt_off[*ring] != (size_t) np)
@@ -929,13 +283,13 @@ put_polygon(sbuf *b, OGRGeometryH poly, const geo_polys *p, const double *ll, si
 		if (rc != 0)
 			return rc;
 	}
-	sb_put(b, " ]", 2);
+	outputs_sb_put(b, " ]", 2);
 	return 0;
 }
 
 /* Area i's geometry (a->geom[i], whose rings are a->polys' rings of area i, in order). */
 static int
-put_geometry(sbuf *b, const areas *a, size_t i, const double *ll)
+put_geometry(outputs_sbuf *b, const areas *a, size_t i, const double *ll)
 {
 	OGRGeometryH g = a->geom[i];
 	OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
@@ -949,21 +303,21 @@ put_geometry(sbuf *b, const areas *a, size_t i, const double *ll)
 	}
 	if (t == wkbPolygon)
 	{
-		sb_puts(b, "{ \"type\": \"Polygon\", \"coordinates\": ");
+		outputs_sb_puts(b, "{ \"type\": \"Polygon\", \"coordinates\": ");
 		rc = put_polygon(b, g, &a->polys, ll, &ring);
 	}
 	else
 	{
-		sb_puts(b, "{ \"type\": \"MultiPolygon\", \"coordinates\": [ ");
+		outputs_sb_puts(b, "{ \"type\": \"MultiPolygon\", \"coordinates\": [ ");
 		for (int k = 0; k < OGR_G_GetGeometryCount(g) && rc == 0; k++)
 		{
 			if (k)
-				sb_put(b, ", ", 2);
+				outputs_sb_put(b, ", ", 2);
 			rc = put_polygon(b, OGR_G_GetGeometryRef(g, k), &a->polys, ll, &ring);
 		}
-		sb_put(b, " ]", 2);
+		outputs_sb_put(b, " ]", 2);
 	}
-	sb_put(b, " }", 2);
+	outputs_sb_put(b, " }", 2);
 	return rc;
 }
 
@@ -993,10 +347,10 @@ format_block(const pass *ps, size_t k0, size_t k1, block_out *bo)
 			outputs_area_values(r, i, 1, f);
 			if (ps->want_xlsx)
 			{
-				rowlen = fmt_ulong(row, rowtxt);
-				sb_puts(&bo->xml, "<row r=\"");
-				sb_put(&bo->xml, rowtxt, rowlen);
-				sb_puts(&bo->xml, "\">");
+				rowlen = outputs_fmt_ulong(row, rowtxt);
+				outputs_sb_puts(&bo->xml, "<row r=\"");
+				outputs_sb_put(&bo->xml, rowtxt, rowlen);
+				outputs_sb_puts(&bo->xml, "\">");
 			}
 			for (int j = 0; j < ps->nf; j++)
 			{
@@ -1009,29 +363,29 @@ format_block(const pass *ps, size_t k0, size_t k1, block_out *bo)
 				if (ps->want_csv)
 				{
 					if (j)
-						sb_put(&bo->csv, ",", 1);
+						outputs_sb_put(&bo->csv, ",", 1);
 					/* reals: %.15g, what OGR_F_GetFieldAsString gives for a real without width */
 					if (set && ps->ttype[j] == OFTReal)
-						sb_put(&bo->csv, num, fmt_dec4(v, 15, num));
+						outputs_sb_put(&bo->csv, num, outputs_fmt_dec4(v, 15, num));
 					else if (set)
-						put_csv_field(&bo->csv, OGR_F_GetFieldAsString(f, j));
+						outputs_put_csv_field(&bo->csv, OGR_F_GetFieldAsString(f, j));
 				}
 				if (!ps->want_xlsx || !set)
 					continue;
-				sb_puts(&bo->xml, "<c r=\"");
-				sb_puts(&bo->xml, ps->col[j]);
-				sb_put(&bo->xml, rowtxt, rowlen);
+				outputs_sb_puts(&bo->xml, "<c r=\"");
+				outputs_sb_puts(&bo->xml, ps->col[j]);
+				outputs_sb_put(&bo->xml, rowtxt, rowlen);
 				if (ps->ttype[j] == OFTInteger)
 				{
-					sb_puts(&bo->xml, "\"><v>");
-					sb_put(&bo->xml, num, fmt_long(OGR_F_GetFieldAsInteger(f, j), num));
-					sb_puts(&bo->xml, "</v></c>");
+					outputs_sb_puts(&bo->xml, "\"><v>");
+					outputs_sb_put(&bo->xml, num, outputs_fmt_long(OGR_F_GetFieldAsInteger(f, j), num));
+					outputs_sb_puts(&bo->xml, "</v></c>");
 				}
 				else if (ps->ttype[j] == OFTReal)
 				{
-					sb_puts(&bo->xml, "\"><v>");
-					sb_put(&bo->xml, num, fmt_dec4(v, 16, num));
-					sb_puts(&bo->xml, "</v></c>");
+					outputs_sb_puts(&bo->xml, "\"><v>");
+					outputs_sb_put(&bo->xml, num, outputs_fmt_dec4(v, 16, num));
+					outputs_sb_puts(&bo->xml, "</v></c>");
 				}
 				else
 				{
@@ -1039,16 +393,16 @@ format_block(const pass *ps, size_t k0, size_t k1, block_out *bo)
 					size_t		len = strlen(s);
 					int			keep = len && (s[0] == ' ' || s[len - 1] == ' ');
 
-					sb_puts(&bo->xml, keep ? "\" t=\"inlineStr\"><is><t xml:space=\"preserve\">" :
+					outputs_sb_puts(&bo->xml, keep ? "\" t=\"inlineStr\"><is><t xml:space=\"preserve\">" :
 							"\" t=\"inlineStr\"><is><t>");
-					put_xml_text(&bo->xml, s);
-					sb_puts(&bo->xml, "</t></is></c>");
+					outputs_put_xml_text(&bo->xml, s);
+					outputs_sb_puts(&bo->xml, "</t></is></c>");
 				}
 			}
 			if (ps->want_csv)
-				sb_put(&bo->csv, "\r\n", 2);
+				outputs_sb_put(&bo->csv, "\r\n", 2);
 			if (ps->want_xlsx)
-				sb_puts(&bo->xml, "</row>\n");
+				outputs_sb_puts(&bo->xml, "</row>\n");
 			OGR_F_Destroy(f);
 		}
 		if (ps->want_json)
@@ -1064,31 +418,31 @@ format_block(const pass *ps, size_t k0, size_t k1, block_out *bo)
 			}
 			outputs_area_values(r, i, 0, f);
 			if (k > 0)
-				sb_put(&bo->json, ",\n", 2);
-			sb_puts(&bo->json, "{ \"type\": \"Feature\", \"properties\": { ");
+				outputs_sb_put(&bo->json, ",\n", 2);
+			outputs_sb_puts(&bo->json, "{ \"type\": \"Feature\", \"properties\": { ");
 			for (int j = 0; j < ps->nf; j++)
 			{
 				if (!OGR_F_IsFieldSet(f, j))
 					continue;
 				if (!first)
-					sb_put(&bo->json, ", ", 2);
+					outputs_sb_put(&bo->json, ", ", 2);
 				first = 0;
-				put_json_string(&bo->json, ps->gname[j]);
-				sb_put(&bo->json, ": ", 2);
+				outputs_put_json_string(&bo->json, ps->gname[j]);
+				outputs_sb_put(&bo->json, ": ", 2);
 				if (OGR_F_IsFieldNull(f, j))
-					sb_puts(&bo->json, "null");
+					outputs_sb_puts(&bo->json, "null");
 				else if (ps->gtype[j] == OFTInteger)
-					sb_put(&bo->json, num, fmt_long(OGR_F_GetFieldAsInteger(f, j), num));
+					outputs_sb_put(&bo->json, num, outputs_fmt_long(OGR_F_GetFieldAsInteger(f, j), num));
 				else if (ps->gtype[j] == OFTReal)
 				{
-					size_t		len = fmt_json_real(OGR_F_GetFieldAsDouble(f, j), num);
+					size_t		len = outputs_fmt_json_real(OGR_F_GetFieldAsDouble(f, j), num);
 
-					sb_put(&bo->json, num, len);
+					outputs_sb_put(&bo->json, num, len);
 				}
 				else
-					put_json_string(&bo->json, OGR_F_GetFieldAsString(f, j));
+					outputs_put_json_string(&bo->json, OGR_F_GetFieldAsString(f, j));
 			}
-			sb_puts(&bo->json, first ? "}, \"geometry\": " : " }, \"geometry\": ");
+			outputs_sb_puts(&bo->json, first ? "}, \"geometry\": " : " }, \"geometry\": ");
 			OGR_F_Destroy(f);
 			if (r->areas->geom[i])
 			{
@@ -1096,13 +450,14 @@ format_block(const pass *ps, size_t k0, size_t k1, block_out *bo)
 					bo->failed = rc;
 			}
 			else
-				sb_puts(&bo->json, "null");
-			sb_puts(&bo->json, " }");
+				outputs_sb_puts(&bo->json, "null");
+			outputs_sb_puts(&bo->json, " }");
 		}
 	}
 	if (bo->csv.oom || bo->xml.oom || bo->json.oom)
 		bo->failed = 1;
-	if (!bo->failed && ps->want_xlsx && deflate_part(bo->xml.p, bo->xml.n, &bo->z, &bo->zlen, &bo->crc) != 0)
+	if (!bo->failed && ps->want_xlsx &&
+		outputs_deflate_part(bo->xml.p, bo->xml.n, &bo->z, &bo->zlen, &bo->crc) != 0)
 		bo->failed = 1;
 }
 
@@ -1157,7 +512,7 @@ static const char xlsx_styles[] =
 
 /* workbook.xml with the sheet named after the layer (Excel: at most 31 characters, no []:*?/\) */
 static void
-xlsx_workbook(sbuf *b, const char *layer)
+xlsx_workbook(outputs_sbuf *b, const char *layer)
 {
 	char		name[32];
 	size_t		k = 0;
@@ -1165,11 +520,11 @@ xlsx_workbook(sbuf *b, const char *layer)
 	for (const char *p = layer; *p && k < 31; p++)
 		name[k++] = strchr("[]:*?/\\", *p) ? '_' : *p;
 	name[k] = '\0';
-	sb_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+	outputs_sb_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
 			"<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "
 			"xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><sheets><sheet name=\"");
-	put_xml_text(b, name);
-	sb_puts(b, "\" sheetId=\"1\" r:id=\"rId2\"/></sheets></workbook>\n");
+	outputs_put_xml_text(b, name);
+	outputs_sb_puts(b, "\" sheetId=\"1\" r:id=\"rId2\"/></sheets></workbook>\n");
 }
 
 /* A schema holder: an in-memory layer with the area fields. */
@@ -1234,9 +589,9 @@ outputs_area_files(const outputs_run *r, const char *layer, const char *csv_path
 	size_t		per_round;
 	FILE	   *fc = NULL,
 			   *fj = NULL;
-	zip_out		z;
-	zip_entry  *sheet = NULL;
-	sbuf		head = {NULL, 0, 0, 0};
+	outputs_zip		z;
+	outputs_zip_entry *sheet = NULL;
+	outputs_sbuf head = {NULL, 0, 0, 0};
 
 	memset(&ps, 0, sizeof(ps));
 	memset(&z, 0, sizeof(z));
@@ -1266,7 +621,7 @@ outputs_area_files(const outputs_run *r, const char *layer, const char *csv_path
 		goto oom;
 	for (int j = 0; j < ps.nf; j++)
 	{
-		col_name(j, ps.col[j]);
+		outputs_col_name(j, ps.col[j]);
 		ps.ttype[j] = OGR_Fld_GetType(OGR_FD_GetFieldDefn(ps.tdef, j));
 		ps.gtype[j] = OGR_Fld_GetType(OGR_FD_GetFieldDefn(ps.gdef, j));
 		ps.gname[j] = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(ps.gdef, j));
@@ -1309,10 +664,10 @@ outputs_area_files(const outputs_run *r, const char *layer, const char *csv_path
 		for (int j = 0; j < ps.nf; j++)
 		{
 			if (j)
-				sb_put(&head, ",", 1);
-			put_csv_field(&head, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(ps.tdef, j)));
+				outputs_sb_put(&head, ",", 1);
+			outputs_put_csv_field(&head, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(ps.tdef, j)));
 		}
-		sb_put(&head, "\r\n", 2);
+		outputs_sb_put(&head, "\r\n", 2);
 		if (head.oom)
 			goto oom;
 		fwrite(head.p, 1, head.n, fc);
@@ -1323,8 +678,8 @@ outputs_area_files(const outputs_run *r, const char *layer, const char *csv_path
 		if (!(fj = open_out(json_path, err, errlen)))
 			goto done;
 		fputs("{\n\"type\": \"FeatureCollection\",\n\"name\": ", fj);
-		put_json_string(&head, layer);
-		sb_puts(&head, ",\n\"features\": [\n");
+		outputs_put_json_string(&head, layer);
+		outputs_sb_puts(&head, ",\n\"features\": [\n");
 		if (head.oom)
 			goto oom;
 		fwrite(head.p, 1, head.n, fj);
@@ -1342,32 +697,32 @@ outputs_area_files(const outputs_run *r, const char *layer, const char *csv_path
 		xlsx_workbook(&head, layer);
 		if (head.oom)
 			goto oom;
-#define ZIP_ADD_TEXT(name, text) zip_add(&z, name, text, sizeof(text) - 1)
+#define ZIP_ADD_TEXT(name, text) outputs_zip_add(&z, name, text, sizeof(text) - 1)
 		if (ZIP_ADD_TEXT("[Content_Types].xml", xlsx_content_types) || ZIP_ADD_TEXT("_rels/.rels", xlsx_rels) ||
 			ZIP_ADD_TEXT("docProps/app.xml", xlsx_app) || ZIP_ADD_TEXT("docProps/core.xml", xlsx_core) ||
-			zip_add(&z, "xl/workbook.xml", head.p, head.n) ||
+			outputs_zip_add(&z, "xl/workbook.xml", head.p, head.n) ||
 			ZIP_ADD_TEXT("xl/_rels/workbook.xml.rels", xlsx_workbook_rels) ||
 			ZIP_ADD_TEXT("xl/styles.xml", xlsx_styles))
 			goto oom;
 		head.n = 0;
-		sheet = zip_stream_begin(&z, "xl/worksheets/sheet1.xml");
-		col_name(ps.nf - 1, col);
-		sb_printf(&head, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+		sheet = outputs_zip_stream_begin(&z, "xl/worksheets/sheet1.xml");
+		outputs_col_name(ps.nf - 1, col);
+		outputs_sb_printf(&head, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
 				  "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "
 				  "xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\">"
 				  "<dimension ref=\"A1:%s%zu\"/><cols><col min=\"1\" max=\"%d\" width=\"15\" customWidth=\"1\"/></cols>"
 				  "<sheetData>\n<row r=\"1\">", col, n + 1, ps.nf);
 		for (int j = 0; j < ps.nf; j++)
 		{
-			col_name(j, col);
-			sb_printf(&head, "<c r=\"%s1\" t=\"inlineStr\"><is><t>", col);
-			put_xml_text(&head, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(ps.tdef, j)));
-			sb_puts(&head, "</t></is></c>");
+			outputs_col_name(j, col);
+			outputs_sb_printf(&head, "<c r=\"%s1\" t=\"inlineStr\"><is><t>", col);
+			outputs_put_xml_text(&head, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(ps.tdef, j)));
+			outputs_sb_puts(&head, "</t></is></c>");
 		}
-		sb_puts(&head, "</row>\n");
-		if (head.oom || deflate_part(head.p, head.n, &zp, &zl, &crc) != 0)
+		outputs_sb_puts(&head, "</row>\n");
+		if (head.oom || outputs_deflate_part(head.p, head.n, &zp, &zl, &crc) != 0)
 			goto oom;
-		zip_stream_part(&z, sheet, zp, zl, crc, head.n);
+		outputs_zip_stream_part(&z, sheet, zp, zl, crc, head.n);
 		free(zp);
 		head.n = 0;
 	}
@@ -1398,7 +753,7 @@ outputs_area_files(const outputs_run *r, const char *layer, const char *csv_path
 				if (fj)
 					fwrite(bo[q].json.p, 1, bo[q].json.n, fj);
 				if (sheet)
-					zip_stream_part(&z, sheet, bo[q].z, bo[q].zlen, bo[q].crc, bo[q].xml.n);
+					outputs_zip_stream_part(&z, sheet, bo[q].z, bo[q].zlen, bo[q].crc, bo[q].xml.n);
 			}
 			free(bo[q].z);
 			bo[q].z = NULL;
@@ -1431,11 +786,11 @@ outputs_area_files(const outputs_run *r, const char *layer, const char *csv_path
 		size_t		zl;
 		uint32_t	crc;
 
-		if (deflate_part(tail, sizeof(tail) - 1, &zp, &zl, &crc) != 0)
+		if (outputs_deflate_part(tail, sizeof(tail) - 1, &zp, &zl, &crc) != 0)
 			goto oom;
-		zip_stream_part(&z, sheet, zp, zl, crc, sizeof(tail) - 1);
+		outputs_zip_stream_part(&z, sheet, zp, zl, crc, sizeof(tail) - 1);
 		free(zp);
-		if (zip_stream_end(&z, sheet) != 0 || zip_finish(&z) != 0)
+		if (outputs_zip_stream_end(&z, sheet) != 0 || outputs_zip_finish(&z) != 0)
 		{
 			snprintf(err, errlen, "outputs: cannot write %s: %s", xlsx_path,
 					 z.failed ? strerror(errno) : "more than 4 GiB (no ZIP64)");
@@ -1480,3 +835,4 @@ done:
 		GDALClose(gds);
 	return rc;
 }
+
