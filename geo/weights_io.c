@@ -274,28 +274,41 @@ wio_close(FILE *f, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-/* GAL: header, then per row "<id> <count>" and the neighbour ids. ids NULL = 1..n. */
-int
-weights_write_gal(const weights *w, const char *const *ids, const char *path,
-				  char *err, size_t errlen)
+/* Check the arguments, open path and write the GeoDa header line shared by GAL and GWT;
+ * what ("gal", "gwt") names the format in errors.  NULL with err. */
+static FILE *
+wio_open(const weights *w, const char *const *ids, const char *path, const char *what,
+		 char *err, size_t errlen)
 {
 	FILE	   *f;
 
 	if (w == NULL || path == NULL || w->n == 0)
 	{
-		weights_int_err(err, errlen, "gal: nothing to write (no weights, rows or path)");
-		return -1;
+		weights_int_err(err, errlen, "%s: nothing to write (no weights, rows or path)", what);
+		return NULL;
 	}
 	if (wio_check_ids(ids, w->n, err, errlen) != 0)
-		return -1;
+		return NULL;
 	f = fopen(path, "w");
 	if (f == NULL)
 	{
 		weights_int_err(err, errlen, "could not open \"%s\": %s", path, strerror(errno));
-		return -1;
+		return NULL;
 	}
 	errno = 0;
 	fprintf(f, "0 %zu %s %s\n", w->n, WIO_LAYER, WIO_IDFIELD);
+	return f;
+}
+
+/* GAL: header, then per row "<id> <count>" and the neighbour ids. ids NULL = 1..n. */
+int
+weights_write_gal(const weights *w, const char *const *ids, const char *path,
+				  char *err, size_t errlen)
+{
+	FILE	   *f = wio_open(w, ids, path, "gal", err, errlen);
+
+	if (f == NULL)
+		return -1;
 	for (size_t i = 0; i < w->n; i++)
 	{
 		wio_put_id(f, ids, i);
@@ -317,23 +330,10 @@ int
 weights_write_gwt(const weights *w, const char *const *ids, const double *x,
 				  const double *y, const char *path, char *err, size_t errlen)
 {
-	FILE	   *f;
+	FILE	   *f = wio_open(w, ids, path, "gwt", err, errlen);
 
-	if (w == NULL || path == NULL || w->n == 0)
-	{
-		weights_int_err(err, errlen, "gwt: nothing to write (no weights, rows or path)");
-		return -1;
-	}
-	if (wio_check_ids(ids, w->n, err, errlen) != 0)
-		return -1;
-	f = fopen(path, "w");
 	if (f == NULL)
-	{
-		weights_int_err(err, errlen, "could not open \"%s\": %s", path, strerror(errno));
 		return -1;
-	}
-	errno = 0;
-	fprintf(f, "0 %zu %s %s\n", w->n, WIO_LAYER, WIO_IDFIELD);
 	for (size_t i = 0; i < w->n; i++)
 	{
 		for (size_t a = w->off[i]; a < w->off[i + 1]; a++)

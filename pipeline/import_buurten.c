@@ -168,7 +168,7 @@ level_layer(GDALDatasetH ds, const level_spec *sp)
 int
 import_cbs_buurten(import_ctx *x)
 {
-	const level_spec *todo[3];
+	const level_spec *wanted[3];
 	const char *names[3];
 	GDALDatasetH ds = NULL;
 	import_src	src[3];
@@ -187,7 +187,7 @@ import_cbs_buurten(import_ctx *x)
 			if (!x->o->level && !level_layer(ds, &specs[i]))
 				snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), "%s%s",
 						 missing[0] ? ", " : "", specs[i].layers[0]);
-			todo[n] = &specs[i];
+			wanted[n] = &specs[i];
 			names[n++] = specs[i].level;
 		}
 	if (missing[0])
@@ -197,7 +197,7 @@ import_cbs_buurten(import_ctx *x)
 		goto done;
 	}
 	for (int i = 0; i < n; i++)
-		if (import_layer_open(x, ds, todo[i]->layers, todo[i]->level, &src[i]) != 0)
+		if (import_layer_open(x, ds, wanted[i]->layers, wanted[i]->level, &src[i]) != 0)
 			goto done;
 	x->year = x->o->year ? x->o->year : import_year_in(OGR_L_GetName(src[0].lyr));
 	if (!x->year)
@@ -211,7 +211,7 @@ import_cbs_buurten(import_ctx *x)
 	if (import_gpkg_open(x, names, n) != 0)
 		goto done;
 	for (int i = 0; i < n; i++)
-		if (read_level(x, todo[i], &src[i], i) != 0)
+		if (read_level(x, wanted[i], &src[i], i) != 0)
 			goto done;
 	rc = 0;
 done:

@@ -272,9 +272,7 @@ run_window(PGconn *c, const config *cfg, const ingest_ref *ref, ref_job *job, in
 	if (util_parse_date(cfg->as_of, &d->as_of) || util_parse_date(cfg->start_date, &rules.start))
 	{
 		snprintf(err, errlen, "ingest: bad as-of or start date");
-		if (job)
-			ref_job_join(job, NULL, 0);
-		return -1;
+		goto done;
 	}
 	d->window_start = d->as_of - cfg->window_days;
 	rules.as_of = d->as_of;

@@ -225,49 +225,53 @@ write_page(const outputs_run *r, outputs_state *st, const webmap_topo *topo, con
 }
 
 /*
- * The areas some team map shows, compacted: *idx (their run indices) and geometries and
- * points to build the topology from.  Used when map.html is not written, so that a national
- * run does not simplify and transform 450k areas for a few hundred.  0, or -1 (memory).
+ * The areas some team map shows (the union of the teams' masks, nteams × n bytes), compacted:
+ * *idx (their run indices) and geometries and points to build the topology from.  Used when
+ * map.html is not written, so that a national run does not simplify and transform 450k areas
+ * for a few hundred.  0, or -1 (memory).
  */
 static int
-team_subset(const outputs_run *r, unsigned char *inc, size_t **idx, OGRGeometryH **geom, double **cx,
-			double **cy, size_t *n)
+team_subset(const outputs_run *r, const unsigned char *masks, size_t **idx, OGRGeometryH **geom,
+			double **cx, double **cy, size_t *n)
 {
 	const areas *a = r->areas;
-	unsigned char *any = calloc(a->n ? a->n : 1, 1);
 	size_t		k = 0;
 
 	*idx = NULL;
 	*geom = NULL;
 	*cx = *cy = NULL;
 	*n = 0;
-	if (!any)
-		return -1;
-	for (size_t t = 0; t < r->cfg->nteams; t++)
-		if (outputs_team_area_mask(r, &r->cfg->teams[t], inc))
-			for (size_t i = 0; i < a->n; i++)
-				any[i] |= inc[i];
-	for (size_t i = 0; i < a->n; i++)
-		k += any[i];
-	*idx = malloc((k ? k : 1) * sizeof(size_t));
-	*geom = malloc((k ? k : 1) * sizeof(OGRGeometryH));
-	*cx = malloc((k ? k : 1) * sizeof(double));
-	*cy = malloc((k ? k : 1) * sizeof(double));
-	if (!*idx || !*geom || !*cx || !*cy)
+	for (int pass = 0; pass < 2; pass++)
 	{
-		free(any);
-		return -1;
-	}
-	for (size_t i = 0; i < a->n; i++)
-		if (any[i])
+		for (size_t i = 0; i < a->n; i++)
 		{
+			int			any = 0;
+
+			for (size_t t = 0; t < r->cfg->nteams && !any; t++)
+				any = masks[t * a->n + i];
+			if (!any)
+				continue;
+			if (pass == 0)
+			{
+				k++;
+				continue;
+			}
 			(*idx)[*n] = i;
 			(*geom)[*n] = a->geom[i];
 			(*cx)[*n] = a->polys.cx[i];
 			(*cy)[*n] = a->polys.cy[i];
 			(*n)++;
 		}
-	free(any);
+		if (pass == 0)
+		{
+			*idx = malloc((k ? k : 1) * sizeof(size_t));
+			*geom = malloc((k ? k : 1) * sizeof(OGRGeometryH));
+			*cx = malloc((k ? k : 1) * sizeof(double));
+			*cy = malloc((k ? k : 1) * sizeof(double));
+			if (!*idx || !*geom || !*cx || !*cy)
+				return -1;
+		}
+	}
 	return 0;
 }
 
@@ -278,7 +282,7 @@ outputs_webmaps(const outputs_run *r, outputs_state *st, char *err, size_t errle
 	const areas *a = r->areas;
 	char		webdir[PATH_MAX], why[512], title[256];
 	webmap_topo topo;
-	unsigned char *inc = NULL, *sub_inc = NULL;
+	unsigned char *masks = NULL, *has = NULL, *sub_inc = NULL;
 	size_t	   *idx = NULL, nsub = 0;
 	OGRGeometryH *sgeom = NULL;
 	double	   *scx = NULL, *scy = NULL;
@@ -301,9 +305,13 @@ outputs_webmaps(const outputs_run *r, outputs_state *st, char *err, size_t errle
 		if (cfg->nteams == 0)
 			return 0;
 	}
-	if (!(inc = malloc(a->n ? a->n : 1)) || !(sub_inc = malloc(a->n ? a->n : 1)))
+	/* each team's areas, once: the subset and the pages both need them */
+	if (!(masks = malloc(cfg->nteams * a->n + 1)) || !(has = malloc(cfg->nteams + 1)) ||
+		!(sub_inc = malloc(a->n ? a->n : 1)))
 		goto oom;
-	if (!whole && team_subset(r, inc, &idx, &sgeom, &scx, &scy, &nsub) != 0)
+	for (size_t t = 0; t < cfg->nteams; t++)
+		has[t] = (unsigned char) outputs_team_area_mask(r, &cfg->teams[t], masks + t * a->n);
+	if (!whole && team_subset(r, masks, &idx, &sgeom, &scx, &scy, &nsub) != 0)
 		goto oom;
 	if (webmap_topo_build(whole ? a->geom : sgeom, whole ? a->n : nsub, whole ? a->polys.cx : scx,
 						  whole ? a->polys.cy : scy, cfg->working_crs, cfg->snap > 0 ? cfg->snap : 0.01,
@@ -323,10 +331,10 @@ outputs_webmaps(const outputs_run *r, outputs_state *st, char *err, size_t errle
 		const config_team *team = &cfg->teams[t];
 		char		safe[128], name[160];
 
-		if (!outputs_team_area_mask(r, team, inc))
+		if (!has[t])
 			continue;			/* outputs.c has said so already */
 		for (size_t i = 0; i < topo.n; i++)
-			sub_inc[i] = inc[idx ? idx[i] : i];
+			sub_inc[i] = masks[t * a->n + (idx ? idx[i] : i)];
 		outputs_safe_name(team->name, safe, sizeof(safe));
 		snprintf(name, sizeof(name), "map-%s.html", safe);
 		snprintf(title, sizeof(title), "Armoedehotspots — team %s", team->name);
@@ -338,7 +346,8 @@ outputs_webmaps(const outputs_run *r, outputs_state *st, char *err, size_t errle
 oom:
 	snprintf(err, errlen, "outputs: out of memory");
 done:
-	free(inc);
+	free(masks);
+	free(has);
 	free(sub_inc);
 	free(idx);
 	free(sgeom);

@@ -41,14 +41,21 @@ typedef struct run_ctx
 	char		err[1024];
 } run_ctx;
 
+/* One more "key": seconds in x->seconds (vsp.runs.seconds). */
+static void
+seconds_put(run_ctx *x, const char *key, double v)
+{
+	size_t		len = strlen(x->seconds);
+
+	snprintf(x->seconds + len, sizeof(x->seconds) - len, "%s\"%s\": %.3f", len > 1 ? ", " : "", key, v);
+}
+
 static void
 stage_done(run_ctx *x, const char *stage)
 {
 	double		now = util_now();
-	size_t		len = strlen(x->seconds);
 
-	snprintf(x->seconds + len, sizeof(x->seconds) - len, "%s\"%s\": %.3f", len > 1 ? ", " : "", stage,
-			 now - x->t0);
+	seconds_put(x, stage, now - x->t0);
 	log_debug("%s took %.3f s", stage, now - x->t0);
 	x->t0 = now;
 	util_kill_point(stage);
@@ -321,12 +328,7 @@ run_stages(run_ctx *x)
 	stage_done(x, "score");
 	/* part of score, not a stage of its own: the bench compares like with like */
 	log_debug("permutations took %.3f s", x->score.perm_seconds);
-	{
-		size_t		len = strlen(x->seconds);
-
-		snprintf(x->seconds + len, sizeof(x->seconds) - len, ", \"score_permutations\": %.3f",
-				 x->score.perm_seconds);
-	}
+	seconds_put(x, "score_permutations", x->score.perm_seconds);
 	if (cfg->prevent_covariates[0])
 	{
 		int			rc;
@@ -389,7 +391,6 @@ publish(run_ctx *x)
 	pthread_t	th;
 	int			threaded,
 				files_rc;
-	size_t		len;
 
 	log_set_stage("outputs");
 	o.stage_seconds_json = seconds_json(x, secs, sizeof(secs));
@@ -416,8 +417,7 @@ publish(run_ctx *x)
 	}
 	stage_done(x, "outputs");
 	log_debug("results into PostgreSQL took %.3f s (alongside the files)", j.seconds);
-	len = strlen(x->seconds);
-	snprintf(x->seconds + len, sizeof(x->seconds) - len, ", \"results_db\": %.3f", j.seconds);
+	seconds_put(x, "results_db", j.seconds);
 	build_counts(x);
 	if (db_run_finish(x->db, x->run_id, "succeeded", x->counts, seconds_json(x, secs, sizeof(secs)), NULL,
 					  x->err, sizeof(x->err)) != 0 ||
