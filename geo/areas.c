@@ -4,11 +4,16 @@
  * households with a signal per area.
  */
 #include "areas.h"
+#include "cache.h"
 #include "geom.h"
 #include "../pipeline/log.h"
 
+#include <stdarg.h>
+#include <stdint.h>
+
 #include <gdal/gdal.h>
 #include <gdal/ogr_srs_api.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +42,30 @@ typedef struct raw_area
 	raw_status	status;
 } raw_area;
 
+/* Log what became of one feature, and keep the line in notes (when not NULL) for replay. */
+static void
+note(cache_buf *notes, char level, const char *fmt,...)
+{
+	char		msg[600];
+	uint32_t	len;
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (level == 'I')
+		log_info("%s", msg);
+	else
+		log_warn("%s", msg);
+	if (notes)
+	{
+		len = (uint32_t) strlen(msg) + 1;
+		cache_buf_put(notes, &level, 1);
+		cache_buf_put(notes, &len, sizeof(len));
+		cache_buf_put(notes, msg, len);
+	}
+}
+
 static int
 cmp_raw(const void *a, const void *b)
 {
@@ -57,41 +86,135 @@ areas_find(const areas *a, const char *code)
 	return hit ? (long) (hit - a->code) : -1;
 }
 
-/* Add the rings of a (multi)polygon to the builder. */
+/* growing per-ring flags: 1 = the ring is a polygon's exterior, starting it */
+typedef struct outer_flags
+{
+	unsigned char *v;
+	size_t		n, cap;
+} outer_flags;
+
 static int
-add_rings(geo_polys *p, OGRGeometryH g)
+outer_push(outer_flags *o, unsigned char flag)
+{
+	if (o->n == o->cap)
+	{
+		size_t		nc = o->cap ? o->cap * 2 : 4096;
+		unsigned char *nv = realloc(o->v, nc);
+
+		if (!nv)
+			return -1;
+		o->v = nv;
+		o->cap = nc;
+	}
+	o->v[o->n++] = flag;
+	return 0;
+}
+
+/*
+ * Add the rings of a (multi)polygon to the builder, and per ring whether it is an exterior.
+ * A polygon whose exterior is empty is left out whole, holes and all: areas_geometry() then
+ * rebuilds exactly the non-empty polygons.
+ */
+static int
+add_rings(geo_polys *p, outer_flags *outer, OGRGeometryH g)
 {
 	OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
 
 	if (t == wkbPolygon)
 	{
-		for (int r = 0; r < OGR_G_GetGeometryCount(g); r++)
+		double	   *xy = NULL;
+		size_t		cap = 0;
+		int			rc = 0;
+
+		if (OGR_G_GetGeometryCount(g) < 1 || OGR_G_GetPointCount(OGR_G_GetGeometryRef(g, 0)) <= 0)
+			return 0;
+		for (int r = 0; r < OGR_G_GetGeometryCount(g) && rc == 0; r++)
 		{
 			OGRGeometryH ring = OGR_G_GetGeometryRef(g, r);
 			int			np = OGR_G_GetPointCount(ring);
-			double	   *xy;
 
 			if (np <= 0)
 				continue;
-			if (!(xy = malloc((size_t) np * 2 * sizeof(double))))
-				return -1;
-			OGR_G_GetPoints(ring, xy, 2 * sizeof(double), xy + 1, 2 * sizeof(double), NULL, 0);
-			if (geo_polys_add_ring(p, xy, (size_t) np) != 0)
+			if ((size_t) np > cap)
 			{
-				free(xy);
-				return -1;
+				double	   *nx = realloc(xy, (size_t) np * 2 * sizeof(double));
+
+				if (!nx)
+				{
+					rc = -1;
+					break;
+				}
+				xy = nx;
+				cap = (size_t) np;
 			}
-			free(xy);
+			OGR_G_GetPoints(ring, xy, 2 * sizeof(double), xy + 1, 2 * sizeof(double), NULL, 0);
+			if (geo_polys_add_ring(p, xy, (size_t) np) != 0 || outer_push(outer, r == 0) != 0)
+				rc = -1;
 		}
-		return 0;
+		free(xy);
+		return rc;
 	}
 	if (t == wkbMultiPolygon || t == wkbGeometryCollection)
 	{
 		for (int i = 0; i < OGR_G_GetGeometryCount(g); i++)
-			if (add_rings(p, OGR_G_GetGeometryRef(g, i)) != 0)
+			if (add_rings(p, outer, OGR_G_GetGeometryRef(g, i)) != 0)
 				return -1;
 	}
 	return 0;
+}
+
+OGRGeometryH
+areas_geometry(const areas *a, size_t i)
+{
+	const geo_polys *p = &a->polys;
+	size_t		r0 = p->ring_off[i],
+				r1 = p->ring_off[i + 1],
+				nout = 0;
+	OGRGeometryH multi = NULL,
+				poly = NULL;
+
+	for (size_t r = r0; r < r1; r++)
+		nout += a->ring_outer[r];
+	if (nout == 0 || !a->ring_outer[r0])
+		return NULL;
+	if (nout > 1 && !(multi = OGR_G_CreateGeometry(wkbMultiPolygon)))
+		return NULL;
+	for (size_t r = r0; r < r1; r++)
+	{
+		size_t		np = p->pt_off[r + 1] - p->pt_off[r];
+		const double *xy = p->xy + 2 * p->pt_off[r];
+		OGRGeometryH ring;
+
+		if (a->ring_outer[r])
+		{
+			if (poly && multi && OGR_G_AddGeometryDirectly(multi, poly) != OGRERR_NONE)
+				goto fail;
+			poly = NULL;
+			if (!(poly = OGR_G_CreateGeometry(wkbPolygon)))
+				goto fail;
+		}
+		if (np > INT_MAX || !(ring = OGR_G_CreateGeometry(wkbLinearRing)))
+			goto fail;
+		OGR_G_SetPoints(ring, (int) np, (void *) xy, 2 * sizeof(double), (void *) (xy + 1),
+						2 * sizeof(double), NULL, 0);
+		if (OGR_G_AddGeometryDirectly(poly, ring) != OGRERR_NONE)
+		{
+			OGR_G_DestroyGeometry(ring);
+			goto fail;
+		}
+	}
+	if (!multi)
+		return poly;
+	if (OGR_G_AddGeometryDirectly(multi, poly) != OGRERR_NONE)
+		goto fail;
+	return multi;
+
+fail:
+	if (poly)
+		OGR_G_DestroyGeometry(poly);
+	if (multi)
+		OGR_G_DestroyGeometry(multi);
+	return NULL;
 }
 
 /*
@@ -140,6 +263,12 @@ check_geometry(raw_area *ra, OGRCoordinateTransformationH ct)
 int
 areas_read(const areas_source *src, areas *a, char *err, size_t errlen)
 {
+	return areas_read_noted(src, a, NULL, err, errlen);
+}
+
+int
+areas_read_noted(const areas_source *src, areas *a, cache_buf *notes, char *err, size_t errlen)
+{
 	GDALDatasetH ds = NULL;
 	OGRLayerH	lyr;
 	OGRFeatureDefnH defn;
@@ -150,6 +279,7 @@ areas_read(const areas_source *src, areas *a, char *err, size_t errlen)
 	size_t		nraw = 0, cap = 0;
 	double	   *pos = NULL;			/* point on surface per raw area */
 	unsigned char *pos_ok = NULL;
+	outer_flags outer = {0};
 	int			idf, hhf = -1, vf = -1, rc = -1;
 
 	memset(a, 0, sizeof(*a));
@@ -343,25 +473,25 @@ areas_read(const areas_source *src, areas *a, char *err, size_t errlen)
 				case RAW_OK:
 					break;
 				case RAW_REPAIRED:
-					log_info("area %s: invalid geometry repaired", ra->code);
+					note(notes, 'I', "area %s: invalid geometry repaired", ra->code);
 					a->repaired++;
 					break;
 				case RAW_PENDING:	/* ruled out above */
 					break;
 				case RAW_NO_ID:
-					log_warn("area source %s: feature %lld has no id: excluded", src->path, ra->fid);
+					note(notes, 'W', "area source %s: feature %lld has no id: excluded", src->path, ra->fid);
 					break;
 				case RAW_NO_GEOMETRY:
-					log_warn("area %s: no geometry: excluded", ra->code);
+					note(notes, 'W', "area %s: no geometry: excluded", ra->code);
 					break;
 				case RAW_NO_TRANSFORM:
-					log_warn("area %s: cannot transform geometry: excluded", ra->code);
+					note(notes, 'W', "area %s: cannot transform geometry: excluded", ra->code);
 					break;
 				case RAW_UNREPAIRABLE:
-					log_warn("area %s: invalid geometry cannot be repaired: excluded", ra->code);
+					note(notes, 'W', "area %s: invalid geometry cannot be repaired: excluded", ra->code);
 					break;
 				case RAW_NOT_POLYGON:
-					log_warn("area %s: not a polygon: excluded", ra->code);
+					note(notes, 'W', "area %s: not a polygon: excluded", ra->code);
 					break;
 			}
 			if (ra->status == RAW_OK || ra->status == RAW_REPAIRED)
@@ -380,11 +510,10 @@ areas_read(const areas_source *src, areas *a, char *err, size_t errlen)
 	/* sort by code; a repeated id keeps its first polygon */
 	qsort(raw, nraw, sizeof(*raw), cmp_raw);
 	a->code = calloc(nraw ? nraw : 1, sizeof(char *));
-	a->geom = calloc(nraw ? nraw : 1, sizeof(OGRGeometryH));
 	a->households = calloc(nraw ? nraw : 1, sizeof(double));
 	if (vf >= 0)
 		a->value = calloc(nraw ? nraw : 1, sizeof(double));
-	if (!a->code || !a->geom || !a->households || (vf >= 0 && !a->value) || geo_polys_init(&a->polys) != 0)
+	if (!a->code || !a->households || (vf >= 0 && !a->value) || geo_polys_init(&a->polys) != 0)
 	{
 		snprintf(err, errlen, "areas: out of memory");
 		goto done;
@@ -412,11 +541,11 @@ areas_read(const areas_source *src, areas *a, char *err, size_t errlen)
 	{
 		if (a->n > 0 && strcmp(a->code[a->n - 1], raw[i].code) == 0)
 		{
-			log_warn("area %s: id appears more than once: later copies excluded", raw[i].code);
+			note(notes, 'W', "area %s: id appears more than once: later copies excluded", raw[i].code);
 			a->excluded++;
 			continue;
 		}
-		if (geo_polys_begin_area(&a->polys) != 0 || add_rings(&a->polys, raw[i].geom) != 0)
+		if (geo_polys_begin_area(&a->polys) != 0 || add_rings(&a->polys, &outer, raw[i].geom) != 0)
 		{
 			snprintf(err, errlen, "areas: out of memory");
 			goto done;
@@ -424,14 +553,16 @@ areas_read(const areas_source *src, areas *a, char *err, size_t errlen)
 		if (pos_ok[i])
 			geo_polys_set_point(&a->polys, pos[2 * i], pos[2 * i + 1]);
 		a->code[a->n] = raw[i].code;
-		a->geom[a->n] = raw[i].geom;
 		a->households[a->n] = raw[i].households;
 		if (a->value)
 			a->value[a->n] = raw[i].value;
 		raw[i].code = NULL;
+		OGR_G_DestroyGeometry(raw[i].geom);	/* areas_geometry() rebuilds it from the rings */
 		raw[i].geom = NULL;
 		a->n++;
 	}
+	a->ring_outer = outer.v;
+	outer.v = NULL;
 	if (geo_polys_finish(&a->polys) != 0)
 	{
 		snprintf(err, errlen, "areas: out of memory");
@@ -451,6 +582,7 @@ done:
 			OGR_G_DestroyGeometry(raw[i].geom);
 	}
 	free(raw);
+	free(outer.v);
 	free(pos);
 	free(pos_ok);
 	if (ct)
@@ -507,7 +639,9 @@ areas_load(const config *cfg, const ingest_ref *ref, areas *a, char *err, size_t
 	int			from_ref = src.households_field == NULL;
 	size_t		unmatched = 0;
 
-	if (areas_read(&src, a, err, errlen) != 0)
+	char		dir[4200];
+
+	if (areas_read_cached(&src, config_cache_dir(cfg, dir, sizeof(dir)), a, err, errlen) != 0)
 		return -1;
 	a->parent = calloc(a->n, sizeof(char *));
 	a->area_of_pc6 = malloc((ref->n ? ref->n : 1) * sizeof(long));
@@ -593,12 +727,10 @@ areas_free(areas *a)
 		free(a->code[i]);
 		if (a->parent)
 			free(a->parent[i]);
-		if (a->geom && a->geom[i])
-			OGR_G_DestroyGeometry(a->geom[i]);
 	}
 	free(a->code);
 	free(a->parent);
-	free(a->geom);
+	free(a->ring_outer);
 	free(a->households);
 	free(a->value);
 	geo_polys_free(&a->polys);

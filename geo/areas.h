@@ -36,10 +36,11 @@ typedef struct areas
 	char	  **parent;			/* pc4 of a pc6, wijk of a buurt, gemeente of a wijk/pc4; may be NULL */
 	double	   *households;		/* NaN = unknown/suppressed (left out of rates) */
 	double	   *value;			/* areas_source.value_field per area (NaN = missing); NULL if none */
-	OGRGeometryH *geom;			/* working CRS, valid */
-	geo_polys	polys;			/* the same rings, flat, plus point on surface */
+	geo_polys	polys;			/* rings in the working CRS (valid), plus point on surface */
+	unsigned char *ring_outer;	/* per ring of polys: 1 = a polygon's exterior, starting it */
 	char		srs_wkt_name[64];	/* the working CRS as given */
 	size_t		repaired, excluded;	/* geometry report */
+	char		cache_key[65];	/* the prepared layer's key in the cache; "" = not cached */
 	/* counts filled by areas_count() */
 	double	   *hh_signal;
 	int		   *hh_partner[4];	/* huur, energie, water, zorg */
@@ -53,6 +54,16 @@ typedef struct areas
 /* Open a polygon layer and read ids + geometry into a.  0 or -1 with err naming the source,
  * layer or field.  The layer's CRS is used; one without CRS needs src->srs. */
 int			areas_read(const areas_source *src, areas *a, char *err, size_t errlen);
+/* areas_read, also keeping each line it logs about a single feature in notes (for the
+ * cache: a run that reads the layer from it logs the same lines). */
+struct cache_buf;
+int			areas_read_noted(const areas_source *src, areas *a, struct cache_buf *notes,
+							 char *err, size_t errlen);
+/* areas_read through the cache in dir (NULL or "": none, see geo/cache.h): a layer read
+ * before with the same bytes and parameters comes from the cache; a.cache_key says under
+ * which key (empty when not cached). */
+int			areas_read_cached(const areas_source *src, const char *dir, areas *a,
+							  char *err, size_t errlen);
 /* The run's areas: read the configured layer and map ref's PC6s onto it at cfg->level,
  * summing households from the reference unless [areas] households = field:NAME. */
 int			areas_load(const config *cfg, const ingest_ref *ref, areas *a, char *err, size_t errlen);
@@ -62,6 +73,9 @@ const char *areas_level_code(const char *level, const ingest_ref *ref, size_t i,
  * counted in *unmapped. */
 int			areas_count(areas *a, const cases_data *cs, size_t *unmapped, char *err, size_t errlen);
 long		areas_find(const areas *a, const char *code);
+/* Area i's geometry, rebuilt from its rings: a Polygon, or a MultiPolygon when it has more
+ * than one; the caller destroys it.  NULL when out of memory. */
+OGRGeometryH areas_geometry(const areas *a, size_t i);
 void		areas_free(areas *a);
 
 #endif

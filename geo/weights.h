@@ -79,6 +79,15 @@ int			weights_write_gwt(const weights *w, const char *const *ids, const double *
 							  const double *y, const char *path, char *err, size_t errlen);
 void		weights_free(weights *w);
 
+/* Weights kept between runs in the cache dir under key k (geo/cache.h), e.g. derived from the
+ * prepared layer's key and the spec.  Load: 1 = *out holds the n-row weights, 0 = none kept,
+ * -1 = damaged or not n rows (err).  Save: 0, or -1 with err. */
+struct cache_key;
+int			weights_cache_load(const char *dir, const struct cache_key *k, size_t n, weights **out,
+							   char *err, size_t errlen);
+int			weights_cache_save(const char *dir, const struct cache_key *k, const weights *w,
+							   char *err, size_t errlen);
+
 /* An n-row struct with room for m links, for builders that fill rows themselves:
  * off[] zeroed, w[] all 1.0, nbr[] unset, band_used 0.  NULL with err set on
  * overflow, allocation failure or n > UINT32_MAX-1.  Caller frees with weights_free(). */

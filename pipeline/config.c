@@ -45,7 +45,7 @@ config_defaults(config *c)
 		config_set(&c->source_followup, "vsp_source.followup") || config_set(&c->level, "pc4") ||
 		config_set(&c->start_date, "2021-01-01") || config_set(&c->output_dir, "out") ||
 		config_set(&c->area_source, "") || config_set(&c->area_layer, "") ||
-		config_set(&c->area_id_field, "") || config_set(&c->area_srs, "") ||
+		config_set(&c->area_id_field, "") || config_set(&c->area_srs, "") || config_set(&c->area_cache, "") ||
 		config_set(&c->households, "reference") || config_set(&c->working_crs, "EPSG:28992") ||
 		config_set(&c->weights, "queen") || config_set(&c->variable, "eb") ||
 		config_set(&c->key_secret, "") || config_set(&c->migrations, "") ||
@@ -223,6 +223,7 @@ apply_key(config *c, const char *section, const char *name, const char *value)
 	STR("areas", "srs", area_srs);
 	STR("areas", "households", households);
 	STR("areas", "working_crs", working_crs);
+	STR("areas", "cache", area_cache);
 	STR("weights", "type", weights);
 	DBL("weights", "snap", snap, 0, 1000);
 	INT("weights", "island_knn", island_knn, 0, 100);
@@ -573,6 +574,7 @@ config_free(config *c)
 	free(c->area_layer);
 	free(c->area_id_field);
 	free(c->area_srs);
+	free(c->area_cache);
 	free(c->households);
 	free(c->working_crs);
 	free(c->weights);
@@ -594,4 +596,16 @@ config_free(config *c)
 	}
 	free(c->teams);
 	memset(c, 0, sizeof(*c));
+}
+
+const char *
+config_cache_dir(const config *c, char *buf, size_t len)
+{
+	if (strcmp(c->area_cache, "off") == 0)
+		return NULL;
+	if (c->area_cache[0])
+		snprintf(buf, len, "%s", c->area_cache);
+	else
+		snprintf(buf, len, "%s/.cache", c->output_dir);
+	return buf;
 }

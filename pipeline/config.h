@@ -46,6 +46,8 @@ typedef struct config
 	char	   *area_srs;		/* assigned to the layer (like ogr2ogr -a_srs); "" = the layer's own */
 	char	   *households;		/* "reference" or "field:NAME" */
 	char	   *working_crs;
+	char	   *area_cache;		/* prepared layer and weights between runs: "" = OUTPUT_DIR/.cache,
+								 * "off" = none, else that directory (geo/cache.h) */
 
 	/* [weights] */
 	char	   *weights;		/* queen | rook | knn:K | band[:M] */
@@ -124,6 +126,8 @@ int			config_load(const char *path, config *cfg, char *err, size_t errlen);
  * file in messages and in cfg->path, and the hash is of these bytes.  For the fuzzer and tests. */
 int			config_load_buffer(const char *name, const char *data, size_t len, config *cfg,
 							   char *err, size_t errlen);
+/* The cache directory ([areas] cache) in buf, or NULL when it is off. */
+const char *config_cache_dir(const config *c, char *buf, size_t len);
 /* Re-validate after command-line overrides (as_of, level, output_dir). 0 or -1 + message. */
 int			config_validate(config *cfg, char *err, size_t errlen);
 /* Replace a string field with a copy of value; 0 or -1 on allocation failure. */

@@ -141,7 +141,7 @@ write_output(const hotspots_options *o, const areas *a, const score_result *s, c
 		OGRFeatureH g;
 		double		v[7];
 
-		if (i < 0 || (has_geom && !a->geom[i]))
+		if (i < 0 || (has_geom && a->polys.ring_off[i + 1] == a->polys.ring_off[i]))
 		{
 			OGR_F_Destroy(f);
 			continue;
@@ -179,7 +179,18 @@ write_output(const hotspots_options *o, const areas *a, const score_result *s, c
 			OGR_F_SetFieldString(g, nin + 17, prevent_note(pr, i, note, sizeof(note)));
 		}
 		if (has_geom)
-			OGR_F_SetGeometryDirectly(g, OGR_G_ForceToMultiPolygon(OGR_G_Clone(a->geom[i])));
+		{
+			OGRGeometryH gm = areas_geometry(a, i);
+
+			if (!gm)
+			{
+				OGR_F_Destroy(g);
+				OGR_F_Destroy(f);
+				snprintf(err, errlen, "hotspots: out of memory");
+				goto done;
+			}
+			OGR_F_SetGeometryDirectly(g, OGR_G_ForceToMultiPolygon(gm));
+		}
 		if (OGR_L_CreateFeature(ol, g) != OGRERR_NONE)
 		{
 			OGR_F_Destroy(g);

@@ -441,7 +441,7 @@ write_files(const outputs_run *r, outputs_state *st, char *err, size_t errlen)
 	memset(st, 0, sizeof(*st));
 	file_t0 = util_now();
 	GDALAllRegister();
-	if (outputs_mkdir_p(cfg->output_dir) != 0)
+	if (util_mkdir_p(cfg->output_dir, 0755) != 0)
 		return snprintf(err, errlen, "outputs: cannot create %s: %s", cfg->output_dir, strerror(errno)), -1;
 	outputs_remove_stale(cfg->output_dir);
 	/* named by the run: if the run is killed after its COMMIT but before the rename below,

@@ -18,24 +18,6 @@
 #include <unistd.h>
 
 /* See outputs_internal.h. */
-int
-outputs_mkdir_p(const char *path)
-{
-	char		buf[4096];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++)
-		if (*p == '/')
-		{
-			*p = '\0';
-			if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-				return -1;
-			*p = '/';
-		}
-	return (mkdir(buf, 0755) != 0 && errno != EEXIST) ? -1 : 0;
-}
-
-/* See outputs_internal.h. */
 char *
 outputs_path_join(const char *a, const char *b)
 {

@@ -44,8 +44,6 @@ int			outputs_note_file(outputs_state *st, const char *name);
 int			outputs_team_area_mask(const outputs_run *r, const config_team *t, unsigned char *inc);
 /* outputs.c: the team name as a file-name part ([A-Za-z0-9_-], others become '_') */
 void		outputs_safe_name(const char *in, char *out, size_t len);
-/* outputs_folder.c: mkdir -p (mode 0755); 0 or -1 with errno */
-int			outputs_mkdir_p(const char *path);
 /* outputs_folder.c: "a/b", malloc'ed; NULL when memory runs out */
 char	   *outputs_path_join(const char *a, const char *b);
 /* outputs_folder.c: remove every temporary folder left in outdir (call with the run lock

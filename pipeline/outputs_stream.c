@@ -256,64 +256,54 @@ put_ring(outputs_sbuf *b, const double *ll, size_t np, int exterior)
 	return 0;
 }
 
-/* A polygon's rings; *ring walks the area's rings in geo_polys (empty rings are not there). */
+/* The polygon whose exterior is ring *ring of a->polys: that ring and its holes, up to the
+ * next exterior or the area's last ring; *ring ends past them. */
 static int
-put_polygon(outputs_sbuf *b, OGRGeometryH poly, const geo_polys *p, const double *ll, size_t *ring)
+put_polygon(outputs_sbuf *b, const areas *a, size_t end, const double *ll, size_t *ring)
 {
-	int			nr = OGR_G_GetGeometryCount(poly),
-				rc;
+	const geo_polys *p = &a->polys;
+	int			rc;
 
 	outputs_sb_put(b, "[ ", 2);
-	for (int k = 0; k < nr; k++)
+	for (size_t r = *ring; r < end && (r == *ring || !a->ring_outer[r]); r++)
 	{
-		OGRGeometryH rg = OGR_G_GetGeometryRef(poly, k);
-		int			np = OGR_G_GetPointCount(rg);
-
-		if (k)
+		if (r > *ring)
 			outputs_sb_put(b, ", ", 2);
-		if (np <= 0)
-		{
-			outputs_sb_puts(b, "[ ]");
-			continue;
-		}
-		if (p->pt_off[*ring + 1] - p->pt_off[*ring] != (size_t) np)
-			return 4;
-		rc = put_ring(b, ll + 2 * p->pt_off[*ring], (size_t) np, k == 0);
-		(*ring)++;
+		rc = put_ring(b, ll + 2 * p->pt_off[r], p->pt_off[r + 1] - p->pt_off[r], r == *ring);
 		if (rc != 0)
 			return rc;
 	}
+	for ((*ring)++; *ring < end && !a->ring_outer[*ring]; (*ring)++)
+		;
 	outputs_sb_put(b, " ]", 2);
 	return 0;
 }
 
-/* Area i's geometry (a->geom[i], whose rings are a->polys' rings of area i, in order). */
+/* Area i's geometry from its rings (areas_geometry's structure): a Polygon, or a
+ * MultiPolygon when the area has more than one exterior ring. */
 static int
 put_geometry(outputs_sbuf *b, const areas *a, size_t i, const double *ll)
 {
-	OGRGeometryH g = a->geom[i];
-	OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
-	size_t		ring = a->polys.ring_off[i];
+	size_t		ring = a->polys.ring_off[i],
+				end = a->polys.ring_off[i + 1],
+				nout = 0;
 	int			rc = 0;
 
-	if (t == wkbMultiPolygon && OGR_G_GetGeometryCount(g) == 1)
-	{
-		g = OGR_G_GetGeometryRef(g, 0);
-		t = wkbPolygon;
-	}
-	if (t == wkbPolygon)
+	for (size_t r = ring; r < end; r++)
+		nout += a->ring_outer[r];
+	if (nout == 1)
 	{
 		outputs_sb_puts(b, "{ \"type\": \"Polygon\", \"coordinates\": ");
-		rc = put_polygon(b, g, &a->polys, ll, &ring);
+		rc = put_polygon(b, a, end, ll, &ring);
 	}
 	else
 	{
 		outputs_sb_puts(b, "{ \"type\": \"MultiPolygon\", \"coordinates\": [ ");
-		for (int k = 0; k < OGR_G_GetGeometryCount(g) && rc == 0; k++)
+		for (size_t k = 0; ring < end && rc == 0; k++)
 		{
 			if (k)
 				outputs_sb_put(b, ", ", 2);
-			rc = put_polygon(b, OGR_G_GetGeometryRef(g, k), &a->polys, ll, &ring);
+			rc = put_polygon(b, a, end, ll, &ring);
 		}
 		outputs_sb_put(b, " ]", 2);
 	}
@@ -444,7 +434,7 @@ format_block(const pass *ps, size_t k0, size_t k1, block_out *bo)
 			}
 			outputs_sb_puts(&bo->json, first ? "}, \"geometry\": " : " }, \"geometry\": ");
 			OGR_F_Destroy(f);
-			if (r->areas->geom[i])
+			if (r->areas->polys.ring_off[i + 1] > r->areas->polys.ring_off[i])
 			{
 				if ((rc = put_geometry(&bo->json, r->areas, i, ps->ll)) != 0)
 					bo->failed = rc;

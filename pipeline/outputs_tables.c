@@ -237,9 +237,18 @@ outputs_area_layer(GDALDatasetH ds, const char *name, OGRSpatialReferenceH srs, 
 		outputs_area_values(r, i, text_counts, f);
 		if (srs)
 		{
-			OGRGeometryH g = OGR_G_ForceToMultiPolygon(OGR_G_Clone(a->geom[i]));
+			OGRGeometryH g = areas_geometry(a, i);
 
-			OGR_F_SetGeometryDirectly(f, g);
+			if (!g)
+			{
+				OGR_F_Destroy(f);
+				free(order);
+				snprintf(err, errlen, "%s: out of memory", GDALGetDescription(ds));
+				if (txn)
+					GDALDatasetRollbackTransaction(ds);
+				return -1;
+			}
+			OGR_F_SetGeometryDirectly(f, OGR_G_ForceToMultiPolygon(g));
 		}
 		if (OGR_L_CreateFeature(l, f) != OGRERR_NONE)
 		{

@@ -257,7 +257,8 @@ team_subset(const outputs_run *r, const unsigned char *masks, size_t **idx, OGRG
 				continue;
 			}
 			(*idx)[*n] = i;
-			(*geom)[*n] = a->geom[i];
+			if (!((*geom)[*n] = areas_geometry(a, i)))
+				return -1;
 			(*cx)[*n] = a->polys.cx[i];
 			(*cy)[*n] = a->polys.cy[i];
 			(*n)++;
@@ -313,7 +314,16 @@ outputs_webmaps(const outputs_run *r, outputs_state *st, char *err, size_t errle
 		has[t] = (unsigned char) outputs_team_area_mask(r, &cfg->teams[t], masks + t * a->n);
 	if (!whole && team_subset(r, masks, &idx, &sgeom, &scx, &scy, &nsub) != 0)
 		goto oom;
-	if (webmap_topo_build(whole ? a->geom : sgeom, whole ? a->n : nsub, whole ? a->polys.cx : scx,
+	if (whole)
+	{
+		/* the topology copies the points: the geometries go once it is built */
+		if (!(sgeom = malloc((a->n ? a->n : 1) * sizeof(OGRGeometryH))))
+			goto oom;
+		for (; nsub < a->n; nsub++)
+			if (!(sgeom[nsub] = areas_geometry(a, nsub)))
+				goto oom;
+	}
+	if (webmap_topo_build(sgeom, whole ? a->n : nsub, whole ? a->polys.cx : scx,
 						  whole ? a->polys.cy : scy, cfg->working_crs, cfg->snap > 0 ? cfg->snap : 0.01,
 						  cfg->webmap_simplify, &topo, err, errlen) != 0)
 		goto done;
@@ -350,6 +360,8 @@ done:
 	free(has);
 	free(sub_inc);
 	free(idx);
+	for (size_t i = 0; sgeom && i < nsub; i++)
+		OGR_G_DestroyGeometry(sgeom[i]);
 	free(sgeom);
 	free(scx);
 	free(scy);

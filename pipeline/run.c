@@ -13,6 +13,7 @@
 #include "score.h"
 #include "util.h"
 #include "../geo/areas.h"
+#include "../geo/cache.h"
 #include "../geo/weights.h"
 
 #include <math.h>
@@ -232,6 +233,37 @@ do_prevent(run_ctx *x)
 	return EXIT_OK;
 }
 
+/*
+ * The run's weights: from the cache when the layer came through it and the same spec was
+ * built from it before (geo/cache.h), else built and kept there.  0, or -1 with x->err.
+ */
+static int
+build_weights(run_ctx *x, const weights_spec *spec)
+{
+	char		params[256], dirbuf[4200], why[600];
+	const char *dir = config_cache_dir(x->cfg, dirbuf, sizeof(dirbuf));
+	cache_key	base, k;
+
+	if (!dir || !x->areas.cache_key[0])
+		return (x->w = weights_build(&x->areas.polys, spec, x->err, sizeof(x->err))) ? 0 : -1;
+	snprintf(base.hex, sizeof(base.hex), "%s", x->areas.cache_key);
+	snprintf(params, sizeof(params), "weights 1\n%s\nsnap %.17g\nisland_knn %d\n", x->cfg->weights,
+			 spec->snap, spec->island_knn);
+	cache_key_derive(&base, params, &k);
+	if (weights_cache_load(dir, &k, x->areas.n, &x->w, why, sizeof(why)) < 0)
+		log_warn("%s: building them again", why);
+	if (x->w)
+	{
+		log_debug("weights from the cache (%.16s…)", k.hex);
+		return 0;
+	}
+	if (!(x->w = weights_build(&x->areas.polys, spec, x->err, sizeof(x->err))))
+		return -1;
+	if (weights_cache_save(dir, &k, x->w, why, sizeof(why)) != 0)
+		log_info("%s: the weights will be built again next time", why);
+	return 0;
+}
+
 /* Stages up to scoring.  Returns an exit status; x->err says why on failure. */
 static int
 run_stages(run_ctx *x)
@@ -311,7 +343,7 @@ run_stages(run_ctx *x)
 		return EXIT_USAGE;
 	spec.snap = cfg->snap;
 	spec.island_knn = cfg->island_knn;
-	if (!(x->w = weights_build(&x->areas.polys, &spec, x->err, sizeof(x->err))))
+	if (build_weights(x, &spec) != 0)
 		return EXIT_FAIL;
 	{
 		weights_summary s;

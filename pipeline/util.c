@@ -8,12 +8,14 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <ftw.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int32_t
@@ -152,4 +154,22 @@ int
 util_rm_tree(const char *path)
 {
 	return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
+}
+
+int
+util_mkdir_p(const char *path, mode_t mode)
+{
+	char		buf[4096];
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int) sizeof(buf))
+		return errno = ENAMETOOLONG, -1;
+	for (char *p = buf + 1; *p; p++)
+		if (*p == '/')
+		{
+			*p = '\0';
+			if (mkdir(buf, mode) != 0 && errno != EEXIST)
+				return -1;
+			*p = '/';
+		}
+	return (mkdir(buf, mode) != 0 && errno != EEXIST) ? -1 : 0;
 }

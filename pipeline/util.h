@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* "YYYY-MM-DD" (a real calendar date) → days since 1970-01-01; 0, or -1 if malformed.
  * Only the first 10 characters are read; anything after them must be absent. */
@@ -23,6 +24,8 @@ int			util_mul_size(size_t a, size_t b, size_t *out);
 /* Remove path and everything under it, not following symlinks (rm -r).  0, or -1 with
  * errno set by the first entry that could not be removed. */
 int			util_rm_tree(const char *path);
+/* mkdir -p: path and its missing parents with mode; 0 or -1 with errno */
+int			util_mkdir_p(const char *path, mode_t mode);
 
 
 
