@@ -11,6 +11,7 @@
 #include "ops.h"
 #include "prevent.h"
 #include "score.h"
+#include "trend.h"
 #include "util.h"
 #include "../geo/areas.h"
 #include "../geo/cache.h"
@@ -36,6 +37,7 @@ typedef struct run_ctx
 	prevent_result prevent;		/* filled only when [prevent] covariates are set */
 	int			prevent_ok;		/* the model was fitted: outputs show the prevention view */
 	outputs_state out;
+	trend_prefetch trend;
 	char		seconds[1024];	/* JSON object, built as stages finish */
 	char		counts[2048];
 	double		t0;
@@ -92,13 +94,14 @@ build_counts(run_ctx *x)
 		snprintf(x->counts + pos, sizeof(x->counts) - pos, "}}");
 }
 
-/* The last succeeded run for an earlier date, same level and config: its z, rate, bin per area. */
+/* The last succeeded run for an earlier date, same level and config (trend.h): its z, rate, bin
+ * per area.  NULL arrays: no earlier run. */
 static int
 load_previous(run_ctx *x, double **prate, double **pz, int **pbin)
 {
-	const char *p[3] = {x->cfg->as_of, x->cfg->level, x->cfg->sha256};
 	PGresult   *r;
-	size_t		n = x->areas.n ? x->areas.n : 1;
+	size_t		n = x->areas.n ? x->areas.n : 1,
+				next = 0;
 
 	*prate = malloc(n * sizeof(double));
 	*pz = malloc(n * sizeof(double));
@@ -110,22 +113,19 @@ load_previous(run_ctx *x, double **prate, double **pz, int **pbin)
 		(*prate)[i] = (*pz)[i] = NAN;
 		(*pbin)[i] = 0;
 	}
-	r = db_query(x->db,
-				 /* by its as-of date too, so the (as_of, level) index finds the rows: by run_id
-				  * alone it is a scan of every night kept */
-				 "SELECT s.area_code, s.rate, s.gi_z, s.gi_bin FROM vsp.area_scores s JOIN "
-				 "(SELECT run_id, as_of FROM vsp.runs WHERE status = 'succeeded' AND as_of < $1::date "
-				 "AND level = $2 AND config_sha256 = $3 ORDER BY as_of DESC, run_id DESC LIMIT 1) p "
-				 "ON s.run_id = p.run_id AND s.as_of = p.as_of WHERE s.level = $2",
-				 3, p, x->err, sizeof(x->err));
-	if (!r)
+	if (!(r = trend_take(&x->trend, x->db, x->err, sizeof(x->err))))
 		return -1;
 	for (int i = 0; i < PQntuples(r); i++)
 	{
-		long		k = areas_find(&x->areas, PQgetvalue(r, i, 0));
+		/* rows mostly come in the previous run's area order, sorted by code like ours: try
+		 * the area after the last hit before searching */
+		const char *code = PQgetvalue(r, i, 0);
+		long		k = next < x->areas.n && strcmp(x->areas.code[next], code) == 0 ?
+			(long) next : areas_find(&x->areas, code);
 
 		if (k < 0)
 			continue;
+		next = (size_t) k + 1;
 		(*prate)[k] = PQgetisnull(r, i, 1) ? NAN : atof(PQgetvalue(r, i, 1));
 		(*pz)[k] = PQgetisnull(r, i, 2) ? NAN : atof(PQgetvalue(r, i, 2));
 		(*pbin)[k] = PQgetisnull(r, i, 3) ? 0 : atoi(PQgetvalue(r, i, 3));
@@ -276,7 +276,8 @@ run_stages(run_ctx *x)
 	log_set_stage("ingest");
 	{
 		/* the reference postcodes on a second connection, alongside the signals (at national
-		 * scale each COPY takes a third of a second); without one, one after the other */
+		 * scale each COPY takes a third of a second); without one, one after the other.
+		 * Afterwards the connection fetches the trend's previous scores (trend_prefetch). */
 		char		e2[256];
 		PGconn	   *c2 = db_connect(cfg->conninfo, e2, sizeof(e2));
 		int			down;
@@ -284,10 +285,13 @@ run_stages(run_ctx *x)
 		if (!c2)
 			log_debug("no second connection (%s): reading the reference after the signals", e2);
 		in_rc = ingest_run_with_reference(x->db, c2, cfg, &x->ref, &x->in, x->err, sizeof(x->err));
-		down = in_rc != 0 && (db_is_down(x->db) || (c2 && db_is_down(c2)));
-		db_close(c2);
 		if (in_rc != 0)
+		{
+			down = db_is_down(x->db) || (c2 && db_is_down(c2));
+			db_close(c2);
 			return down ? EXIT_UNAVAILABLE : EXIT_FAIL;
+		}
+		trend_start(&x->trend, c2, cfg);
 	}
 	log_info("read %zu signals: %zu used, %zu quarantined", x->in.nread, x->in.nsig, x->in.nquar);
 	stage_done(x, "ingest");
@@ -573,6 +577,7 @@ run_nightly(const config *cfg)
 	rc = recover_outputs(&x);
 	if (rc == EXIT_OK)
 		rc = run_stages(&x);
+	trend_end(&x.trend);		/* also after a stage failed with the query under way */
 	if (rc == EXIT_OK)
 		rc = publish(&x);
 	if (rc != EXIT_OK)
