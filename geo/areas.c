@@ -630,19 +630,23 @@ parent_code(const char *level, const ingest_ref *ref, size_t i)
 }
 
 int
-areas_load(const config *cfg, const ingest_ref *ref, areas *a, char *err, size_t errlen)
+areas_load_layer(const config *cfg, areas *a, char *err, size_t errlen)
 {
 	areas_source src = {
 		cfg->area_source, cfg->area_layer, cfg->area_id_field, cfg->area_srs, cfg->working_crs,
 		strncmp(cfg->households, "field:", 6) == 0 ? cfg->households + 6 : NULL, NULL
 	};
-	int			from_ref = src.households_field == NULL;
-	size_t		unmatched = 0;
-
 	char		dir[4200];
 
-	if (areas_read_cached(&src, config_cache_dir(cfg, dir, sizeof(dir)), a, err, errlen) != 0)
-		return -1;
+	return areas_read_cached(&src, config_cache_dir(cfg, dir, sizeof(dir)), a, err, errlen);
+}
+
+int
+areas_map_reference(const config *cfg, const ingest_ref *ref, areas *a, char *err, size_t errlen)
+{
+	int			from_ref = strncmp(cfg->households, "field:", 6) != 0;
+	size_t		unmatched = 0;
+
 	a->parent = calloc(a->n, sizeof(char *));
 	a->area_of_pc6 = malloc((ref->n ? ref->n : 1) * sizeof(long));
 	if (!a->parent || !a->area_of_pc6)
@@ -679,6 +683,14 @@ areas_load(const config *cfg, const ingest_ref *ref, areas *a, char *err, size_t
 	if (unmatched)
 		log_warn("%zu reference postcodes have no %s area in %s", unmatched, cfg->level, cfg->area_source);
 	return 0;
+}
+
+int
+areas_load(const config *cfg, const ingest_ref *ref, areas *a, char *err, size_t errlen)
+{
+	if (areas_load_layer(cfg, a, err, errlen) != 0)
+		return -1;
+	return areas_map_reference(cfg, ref, a, err, errlen);
 }
 
 int

@@ -67,6 +67,12 @@ int			areas_read_cached(const areas_source *src, const char *dir, areas *a,
 /* The run's areas: read the configured layer and map ref's PC6s onto it at cfg->level,
  * summing households from the reference unless [areas] households = field:NAME. */
 int			areas_load(const config *cfg, const ingest_ref *ref, areas *a, char *err, size_t errlen);
+/* The two halves of areas_load: the configured layer (through the cache), then the mapping
+ * of ref's PC6s onto it, so that the reference can load while the layer does.  On failure a
+ * is freed; 0 or -1 with err. */
+int			areas_load_layer(const config *cfg, areas *a, char *err, size_t errlen);
+int			areas_map_reference(const config *cfg, const ingest_ref *ref, areas *a, char *err,
+								size_t errlen);
 /* Level code of one reference PC6 (pc6, pc4, buurt or wijk); NULL if it has none. */
 const char *areas_level_code(const char *level, const ingest_ref *ref, size_t i, char buf[16]);
 /* Count households with a signal per area.  Households whose PC6 maps to no area are

@@ -14,7 +14,6 @@
 #include "util.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,59 +215,55 @@ load_followup(PGconn *c, const config *cfg, raw_rows *rr, followup_row **out, si
 	return 0;
 }
 
-/* The reference postcodes loading on a connection and thread of their own (see
- * ingest_run_with_reference). */
-typedef struct ref_job
+/* What ingest_read leaves for ingest_resolve: every row, split and checked, with its duplicate
+ * and follow-up found; the postcode lookups wait for the reference. */
+struct ingest_pending
 {
-	PGconn	   *c;
-	ingest_ref *ref;
-	pthread_t	th;
-	int			running;
-	int			rc;
-	char		err[512];
-} ref_job;
+	raw_rows	rr,				/* the signals' COPY: its buffer backs the fields */
+				fu;				/* the follow-up COPY: backs fr's ids */
+	followup_row *fr;
+	row_state  *rs;
+	size_t	   *order;			/* rs in row order */
+	size_t		nrows;
+	int			need_buurt;
+};
 
-static void *
-ref_job_run(void *arg)
+static void
+pending_free(struct ingest_pending *p)
 {
-	ref_job    *j = arg;
-
-	j->rc = ingest_load_reference(j->c, j->ref, j->err, sizeof(j->err));
-	return NULL;
+	if (!p)
+		return;
+	free(p->rr.buf);
+	free(p->rr.off);
+	free(p->fu.buf);
+	free(p->fu.off);
+	free(p->fr);
+	free(p->rs);
+	free(p->order);
+	free(p);
 }
 
-/* Wait for the reference; 0, or -1 with its error in err (when err is not NULL). */
-static int
-ref_job_join(ref_job *j, char *err, size_t errlen)
+int
+ingest_read(PGconn *c, const config *cfg, ingest_data *d, char *err, size_t errlen)
 {
-	if (j->running)
-	{
-		pthread_join(j->th, NULL);
-		j->running = 0;
-	}
-	if (j->rc != 0 && err)
-		snprintf(err, errlen, "%s", j->err);
-	return j->rc;
-}
-
-/* ingest_run, waiting for job (when not NULL) before the first use of ref. */
-static int
-run_window(PGconn *c, const config *cfg, const ingest_ref *ref, ref_job *job, ingest_data *d,
-		   char *err, size_t errlen)
-{
+	struct ingest_pending *pd = calloc(1, sizeof(*pd));
 	raw_rows	rr = {0}, fu = {0};
 	row_state  *rs = NULL;
-	size_t	   *order = NULL, nrows;
+	size_t	   *order = NULL, nrows = 0;
 	followup_row *fr = NULL;
 	size_t		nfr = 0;
 	signal_rules rules;
 	char	   *view = NULL, *lo = NULL, *hi = NULL, *sql = NULL;
 	char		lo_s[11], hi_s[11];
-	int			need_buurt = strcmp(cfg->level, "buurt") == 0 || strcmp(cfg->level, "wijk") == 0;
 	int			rc = -1;
 	double		t0;
 
 	memset(d, 0, sizeof(*d));
+	if (!pd)
+	{
+		snprintf(err, errlen, "ingest: out of memory");
+		goto done;
+	}
 	if (util_parse_date(cfg->as_of, &d->as_of) || util_parse_date(cfg->start_date, &rules.start))
 	{
 		snprintf(err, errlen, "ingest: bad as-of or start date");
@@ -356,29 +351,82 @@ run_window(PGconn *c, const config *cfg, const ingest_ref *ref, ref_job *job, in
 			qsort(order, nrows, sizeof(size_t), cmp_by_row);
 	}
 	sort_rows = NULL;
-	if (job && ref_job_join(job, err, errlen) != 0)
-		goto done;
+	/* the follow-up case of every row still in (its postcode is checked later) */
+	if (nfr)
+	{
+#pragma omp parallel for schedule(static)
+		for (size_t i = 0; i < nrows; i++)
+		{
+			followup_row key = {rs[i].f[SIG_F_ID], 0, 0};
+
+			rs[i].ref_idx = -1;
+			rs[i].fu = rs[i].reason == SIGNAL_OK ? bsearch(&key, fr, nfr, sizeof(*fr), cmp_followup) : NULL;
+		}
+	}
+	else
+		for (size_t i = 0; i < nrows; i++)
+		{
+			rs[i].ref_idx = -1;
+			rs[i].fu = NULL;
+		}
+	pd->rr = rr;
+	pd->fu = fu;
+	pd->fr = fr;
+	pd->rs = rs;
+	pd->order = order;
+	pd->nrows = nrows;
+	pd->need_buurt = strcmp(cfg->level, "buurt") == 0 || strcmp(cfg->level, "wijk") == 0;
+	d->pending = pd;
+	pd = NULL;
+	memset(&rr, 0, sizeof(rr));
+	memset(&fu, 0, sizeof(fu));
+	fr = NULL;
+	rs = NULL;
+	order = NULL;
+	rc = 0;
+done:
+	if (rc != 0)
+		ingest_free(d);
+	pending_free(pd);
+	free(rr.buf);
+	free(rr.off);
+	free(fu.buf);
+	free(fu.off);
+	free(fr);
+	free(rs);
+	free(order);
+	free(view);
+	free(sql);
+	PQfreemem(lo);
+	PQfreemem(hi);
+	return rc;
+}
+
+int
+ingest_resolve(ingest_data *d, const ingest_ref *ref, char *err, size_t errlen)
+{
+	struct ingest_pending *pd = d->pending;
+	row_state  *rs;
+	size_t	   *order, nrows;
+
+	if (!pd)
+		return snprintf(err, errlen, "ingest: no rows waiting for the reference"), -1;
+	rs = pd->rs;
+	order = pd->order;
+	nrows = pd->nrows;
 	/* the lookups are pure per row: all threads; the split below keeps row order */
 #pragma omp parallel for schedule(static)
 	for (size_t i = 0; i < nrows; i++)
 	{
 		row_state  *s = &rs[i];
 
-		s->ref_idx = -1;
-		s->fu = NULL;
 		if (s->reason != SIGNAL_OK)
 			continue;
 		s->ref_idx = ingest_ref_find(ref, s->r.pc6);
 		if (s->ref_idx < 0)
 			s->reason = REASON_POSTCODE_UNKNOWN;
-		else if (need_buurt && !ref->buurt[s->ref_idx])
+		else if (pd->need_buurt && !ref->buurt[s->ref_idx])
 			s->reason = REASON_AREA_UNKNOWN;
-		else if (nfr)
-		{
-			followup_row key = {s->f[SIG_F_ID], 0, 0};
-
-			s->fu = bsearch(&key, fr, nfr, sizeof(*fr), cmp_followup);
-		}
 	}
 	for (size_t k = 0; k < nrows; k++)
 	{
@@ -428,55 +476,25 @@ run_window(PGconn *c, const config *cfg, const ingest_ref *ref, ref_job *job, in
 		d->arena = a;
 		/* keep JSON blocks last so arena_alloc's "open block" stays valid */
 		memmove(d->arena + 1, d->arena, d->narena * sizeof(char *));
-		d->arena[0] = rr.buf;
+		d->arena[0] = pd->rr.buf;
 		d->narena++;
-		rr.buf = NULL;
+		pd->rr.buf = NULL;
 	}
-	rc = 0;
+	d->pending = NULL;
+	pending_free(pd);
+	return 0;
 done:
-	if (job)
-		ref_job_join(job, NULL, 0);
-	if (rc != 0)
-		ingest_free(d);
-	free(rr.buf);
-	free(rr.off);
-	free(fu.buf);
-	free(fu.off);
-	free(fr);
-	free(rs);
-	free(order);
-	free(view);
-	free(sql);
-	PQfreemem(lo);
-	PQfreemem(hi);
-	return rc;
+	ingest_free(d);
+	return -1;
 }
 
 int
 ingest_run(PGconn *c, const config *cfg, const ingest_ref *ref, ingest_data *d, char *err,
 		   size_t errlen)
 {
-	return run_window(c, cfg, ref, NULL, d, err, errlen);
-}
-
-int
-ingest_run_with_reference(PGconn *c, PGconn *ref_conn, const config *cfg, ingest_ref *ref,
-						  ingest_data *d, char *err, size_t errlen)
-{
-	ref_job		j;
-
-	memset(&j, 0, sizeof(j));
-	memset(ref, 0, sizeof(*ref));
-	j.c = ref_conn;
-	j.ref = ref;
-	if (ref_conn && pthread_create(&j.th, NULL, ref_job_run, &j) == 0)
-	{
-		j.running = 1;
-		return run_window(c, cfg, ref, &j, d, err, errlen);
-	}
-	if (ingest_load_reference(ref_conn ? ref_conn : c, ref, err, errlen) != 0)
+	if (ingest_read(c, cfg, d, err, errlen) != 0)
 		return -1;
-	return run_window(c, cfg, ref, NULL, d, err, errlen);
+	return ingest_resolve(d, ref, err, errlen);
 }
 
 int
@@ -547,6 +565,7 @@ ingest_free(ingest_data *d)
 {
 	if (!d)
 		return;
+	pending_free(d->pending);
 	for (size_t i = 0; i < d->narena; i++)
 		free(d->arena[i]);
 	free(d->arena);

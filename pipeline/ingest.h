@@ -11,6 +11,7 @@
 #define VSP_INGEST_H
 
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "config.h"
@@ -59,6 +60,7 @@ typedef struct ingest_data
 	int32_t		as_of, window_start;	/* days since epoch; window is (start, as_of] */
 	char	  **arena;			/* blocks holding ids and raw JSON */
 	size_t		narena;
+	struct ingest_pending *pending;	/* rows read, waiting for ingest_resolve; else NULL */
 } ingest_data;
 
 /* Load ref.pc6.  0 or -1 with err. */
@@ -67,19 +69,38 @@ int			ingest_load_reference(PGconn *c, ingest_ref *ref, char *err, size_t errlen
 long		ingest_ref_find(const ingest_ref *ref, const char *pc6);
 void		ingest_ref_free(ingest_ref *ref);
 
-/* Read, normalise, validate.  The rows read are those received in (as_of - window_days,
- * as_of]; the level decides which area code must be known (buurt/wijk need a buurt).
- * 0, or -1 with err (database errors; bad rows are never errors). */
+/*
+ * Read, normalise, validate, in two steps so that the reference postcodes need not compete
+ * with the signals' COPY.  ingest_read reads the rows received in (as_of - window_days,
+ * as_of], checks each, marks repeated ids and finds follow-up cases; ingest_resolve then
+ * looks up every postcode in ref (the level decides which area code must be known:
+ * buurt/wijk need a buurt) and splits the rows into used and quarantined, in row order.
+ * Between the two d->nsig and d->nquar are 0.  Each returns 0, or -1 with err (database
+ * errors; bad rows are never errors), freeing d on failure.  ingest_run does both.
+ */
+int			ingest_read(PGconn *c, const config *cfg, ingest_data *d, char *err, size_t errlen);
+int			ingest_resolve(ingest_data *d, const ingest_ref *ref, char *err, size_t errlen);
 int			ingest_run(PGconn *c, const config *cfg, const ingest_ref *ref, ingest_data *d,
 					   char *err, size_t errlen);
-/*
- * Both at once: ref is loaded on ref_conn (a second connection of the caller's, which
- * stays the caller's) on a thread of its own while the signals are read and checked on c,
- * so the two COPYs overlap.  ref_conn NULL: one after the other on c.  ref is owned by the
- * caller afterwards (ingest_ref_free), also after failure.  0, or -1 with err.
- */
-int			ingest_run_with_reference(PGconn *c, PGconn *ref_conn, const config *cfg,
-									  ingest_ref *ref, ingest_data *d, char *err, size_t errlen);
+
+/* ref.pc6 loading on a connection and thread of its own (ingest_ref_start), or on fallback
+ * in ingest_ref_join when there is none.  The connections stay the caller's. */
+typedef struct ingest_ref_job
+{
+	PGconn	   *c;
+	ingest_ref *ref;
+	pthread_t	th;
+	int			running;		/* the thread is loading */
+	int			done;			/* joined (or loaded on the fallback) */
+	int			rc;
+	char		err[512];
+} ingest_ref_job;
+
+/* Start loading ref (zeroed here) on c; c NULL or no thread: nothing starts. */
+void		ingest_ref_start(ingest_ref_job *j, PGconn *c, ingest_ref *ref);
+/* Wait for the load, or load now on fallback if none started.  0, or -1 with err (err may
+ * be NULL); ref is the caller's either way (ingest_ref_free). */
+int			ingest_ref_join(ingest_ref_job *j, PGconn *fallback, char *err, size_t errlen);
 /* Write d's quarantine rows for run_id with one COPY (caller handles the transaction). */
 int			ingest_write_quarantine(PGconn *c, int64_t run_id, const ingest_data *d,
 									char *err, size_t errlen);

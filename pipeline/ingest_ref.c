@@ -164,3 +164,37 @@ fail:
 	ingest_ref_free(ref);
 	return -1;
 }
+
+static void *
+ref_job_run(void *arg)
+{
+	ingest_ref_job *j = arg;
+
+	j->rc = ingest_load_reference(j->c, j->ref, j->err, sizeof(j->err));
+	return NULL;
+}
+
+void
+ingest_ref_start(ingest_ref_job *j, PGconn *c, ingest_ref *ref)
+{
+	memset(j, 0, sizeof(*j));
+	memset(ref, 0, sizeof(*ref));
+	j->c = c;
+	j->ref = ref;
+	if (c && pthread_create(&j->th, NULL, ref_job_run, j) == 0)
+		j->running = 1;
+}
+
+int
+ingest_ref_join(ingest_ref_job *j, PGconn *fallback, char *err, size_t errlen)
+{
+	if (j->running)
+		pthread_join(j->th, NULL);
+	else if (!j->done)
+		j->rc = ingest_load_reference(fallback, j->ref, j->err, sizeof(j->err));
+	j->running = 0;
+	j->done = 1;
+	if (j->rc != 0 && err)
+		snprintf(err, errlen, "%s", j->err);
+	return j->rc;
+}

@@ -271,34 +271,43 @@ run_stages(run_ctx *x)
 	const config *cfg = x->cfg;
 	size_t		unmapped = 0;
 	weights_spec spec;
-	int			in_rc;
 
 	log_set_stage("ingest");
-	{
-		/* the reference postcodes on a second connection, alongside the signals (at national
-		 * scale each COPY takes a third of a second); without one, one after the other.
-		 * Afterwards the connection fetches the trend's previous scores (trend_prefetch). */
-		char		e2[256];
-		PGconn	   *c2 = db_connect(cfg->conninfo, e2, sizeof(e2));
-		int			down;
-
-		if (!c2)
-			log_debug("no second connection (%s): reading the reference after the signals", e2);
-		in_rc = ingest_run_with_reference(x->db, c2, cfg, &x->ref, &x->in, x->err, sizeof(x->err));
-		if (in_rc != 0)
-		{
-			down = db_is_down(x->db) || (c2 && db_is_down(c2));
-			db_close(c2);
-			return down ? EXIT_UNAVAILABLE : EXIT_FAIL;
-		}
-		trend_start(&x->trend, c2, cfg);
-	}
-	log_info("read %zu signals: %zu used, %zu quarantined", x->in.nread, x->in.nsig, x->in.nquar);
+	if (ingest_read(x->db, cfg, &x->in, x->err, sizeof(x->err)) != 0)
+		return db_is_down(x->db) ? EXIT_UNAVAILABLE : EXIT_FAIL;
 	stage_done(x, "ingest");
 
 	log_set_stage("areas");
-	if (areas_load(cfg, &x->ref, &x->areas, x->err, sizeof(x->err)) != 0)
-		return EXIT_USAGE;
+	{
+		/*
+		 * The reference postcodes on a second connection while the layer loads (from the
+		 * cache that is the client's work; read alongside the signals instead, the two COPYs
+		 * competed for the server's cores); then that connection fetches the trend's previous
+		 * scores while the areas, cases and weights are built (trend.h).  Without a second
+		 * connection: one after the other.
+		 */
+		char		e2[256];
+		PGconn	   *c2 = db_connect(cfg->conninfo, e2, sizeof(e2));
+		ingest_ref_job rj;
+		int			lrc, rrc, down;
+
+		if (!c2)
+			log_debug("no second connection (%s): reading the reference after the layer", e2);
+		ingest_ref_start(&rj, c2, &x->ref);
+		lrc = areas_load_layer(cfg, &x->areas, x->err, sizeof(x->err));
+		rrc = ingest_ref_join(&rj, x->db, lrc == 0 ? x->err : NULL, sizeof(x->err));
+		if (lrc != 0 || rrc != 0)
+		{
+			down = rrc != 0 && (db_is_down(x->db) || (c2 && db_is_down(c2)));
+			db_close(c2);
+			return lrc != 0 ? EXIT_USAGE : down ? EXIT_UNAVAILABLE : EXIT_FAIL;
+		}
+		trend_start(&x->trend, c2, cfg);
+	}
+	if (ingest_resolve(&x->in, &x->ref, x->err, sizeof(x->err)) != 0 ||
+		areas_map_reference(cfg, &x->ref, &x->areas, x->err, sizeof(x->err)) != 0)
+		return EXIT_FAIL;
+	log_info("read %zu signals: %zu used, %zu quarantined", x->in.nread, x->in.nsig, x->in.nquar);
 	stage_done(x, "areas");
 	if ((unmapped = ingest_quarantine_unmapped(&x->in, x->areas.area_of_pc6, x->areas.nref)) > 0)
 		log_warn("%zu signals have no %s area: quarantined", unmapped, cfg->level);

@@ -446,11 +446,13 @@ block=$dir/block.md
 	echo
 	echo "The signals query vsp's ingest issues (\`COPY (SELECT ... FROM vsp_source.signals WHERE received_at"
 	echo "...) TO STDOUT\`, $(get "run.$main.$runs.n_read") rows for a 90-day window) as a bare \`psql -c ... > /dev/null\`:"
-	echo "median $floor s of $runs. The ingest stage (that COPY, the follow-up COPY, the reference"
-	echo "postcodes, parsing and validating every row, duplicates): median $ingest s, $r_ing × the floor."
-	echo "The reference postcodes (COPY of ref.pc6, $(get "run.$main.1.n_areas") rows) are read on a second connection"
-	echo "while the signals stream in: $(med "$M[0-9]+\\.ingest_ref") s, and the signals COPY as vsp receives it"
-	echo "$(med "$M[0-9]+\\.ingest_copy") s, at the same time (medians)."
+	echo "median $floor s of $runs. The ingest stage (that COPY, the follow-up COPY, parsing and"
+	echo "validating every row, duplicates, follow-up cases): median $ingest s, $r_ing × the floor; the"
+	echo "signals COPY as vsp receives it $(med "$M[0-9]+\\.ingest_copy") s."
+	echo "The reference postcodes (COPY of ref.pc6, $(get "run.$main.1.n_areas") rows), which the postcode checks need, are"
+	echo "read in the areas stage on a second connection while the area layer loads: $(med "$M[0-9]+\\.ingest_ref") s"
+	echo "(median); the lookups and the split into used and quarantined signals follow them there."
+	echo "Ingest and areas together: $(calc "$ingest + $(med "$M[0-9]+\\.areas")" '%.3f') s."
 	echo
 	echo "## The SQL alternative"
 	echo
