@@ -164,7 +164,7 @@ cache_buf_put(cache_buf *b, const void *data, size_t len)
 {
 	size_t		need = padded(len);
 
-	if (b->failed)
+	if (b->failed || len == 0)
 		return;
 	if (need < len || b->len + need < b->len)
 	{
@@ -186,8 +186,7 @@ cache_buf_put(cache_buf *b, const void *data, size_t len)
 		b->p = p;
 		b->cap = cap;
 	}
-	if (len)
-		memcpy(b->p + b->len, data, len);
+	memcpy(b->p + b->len, data, len);
 	memset(b->p + b->len + len, 0, need - len);
 	b->len += need;
 }
