@@ -243,6 +243,50 @@ pending_free(struct ingest_pending *p)
 	free(p);
 }
 
+/* The single-row checks, done as each row arrives (ingest_copy_out_each): the receiving
+ * thread mostly waits for the server, so the checks cost next to nothing there.  The fields'
+ * places are kept relative to the row, as the buffer may still move. */
+#define REL_NULL UINT32_MAX
+
+typedef struct check_ctx
+{
+	row_state  *rs;
+	uint32_t	(*rel)[SIG_NFIELDS];
+	size_t		cap;
+	const signal_rules *rules;
+} check_ctx;
+
+static int
+check_row(raw_rows *rr, size_t i, void *arg)
+{
+	check_ctx  *k = arg;
+	char	   *line = rr->buf + rr->off[i];
+	row_state  *s;
+
+	if (i >= k->cap)
+	{
+		size_t		nc = k->cap ? k->cap * 2 : 4096;
+		row_state  *nrs = realloc(k->rs, nc * sizeof(*nrs));
+		uint32_t	(*nrel)[SIG_NFIELDS];
+
+		if (!nrs)
+			return -1;
+		k->rs = nrs;
+		if (!(nrel = realloc(k->rel, nc * sizeof(*nrel))))
+			return -1;
+		k->rel = nrel;
+		memset(k->rs + k->cap, 0, (nc - k->cap) * sizeof(*nrs));
+		k->cap = nc;
+	}
+	s = &k->rs[i];
+	ingest_copy_split(line, s->f, SIG_NFIELDS);
+	s->row_id = s->f[SIG_F_ROWID] ? strtoll(s->f[SIG_F_ROWID], NULL, 10) : (int64_t) i;
+	s->reason = signal_check((const char *const *) s->f, k->rules, &s->r);
+	for (int f = 0; f < SIG_NFIELDS; f++)
+		k->rel[i][f] = s->f[f] ? (uint32_t) (s->f[f] - line) : REL_NULL;
+	return 0;
+}
+
 int
 ingest_read(PGconn *c, const config *cfg, ingest_data *d, char *err, size_t errlen)
 {
@@ -255,6 +299,7 @@ ingest_read(PGconn *c, const config *cfg, ingest_data *d, char *err, size_t errl
 	signal_rules rules;
 	char	   *view = NULL, *lo = NULL, *hi = NULL, *sql = NULL;
 	char		lo_s[11], hi_s[11];
+	check_ctx	ck = {0};
 	int			rc = -1;
 	double		t0;
 
@@ -292,34 +337,41 @@ ingest_read(PGconn *c, const config *cfg, ingest_data *d, char *err, size_t errl
 			 "AND received_at < (%s::timestamp AT TIME ZONE 'Europe/Amsterdam')) TO STDOUT",
 			 view, lo, hi);
 	t0 = util_now();
-	if (ingest_copy_out(c, "signals", sql, &rr, err, errlen) != 0)
+	ck.rules = &rules;
+	if (ingest_copy_out_each(c, "signals", sql, &rr, check_row, &ck, err, errlen) != 0)
 		goto done;
 	nrows = rr.n;
+	rs = ck.rs;
+	ck.rs = NULL;
 	log_debug("signals: %zu rows read in %.3f s", nrows, util_now() - t0);
 	d->nread = nrows;
 	util_kill_point("ingest-read");
 	if (load_followup(c, cfg, &fu, &fr, &nfr, err, errlen) != 0)
 		goto done;
 
-	rs = calloc(nrows ? nrows : 1, sizeof(*rs));
+	if (!rs && !(rs = calloc(1, sizeof(*rs))))
+	{
+		snprintf(err, errlen, "ingest: out of memory");
+		goto done;
+	}
 	order = malloc((nrows ? nrows : 1) * sizeof(size_t));
 	d->sig = calloc(nrows ? nrows : 1, sizeof(*d->sig));
 	d->quar = calloc(nrows ? nrows : 1, sizeof(*d->quar));
-	if (!rs || !order || !d->sig || !d->quar)
+	if (!order || !d->sig || !d->quar)
 	{
 		snprintf(err, errlen, "ingest: out of memory for %zu rows", nrows);
 		goto done;
 	}
 
-	/* single-row checks: pure, so any thread count gives the same answer */
+	/* the rows were checked as they arrived (check_row): point the fields into the buffer
+	 * where it ended up */
 #pragma omp parallel for schedule(static)
 	for (size_t i = 0; i < nrows; i++)
 	{
-		row_state  *s = &rs[i];
+		char	   *line = rr.buf + rr.off[i];
 
-		ingest_copy_split(rr.buf + rr.off[i], s->f, SIG_NFIELDS);
-		s->row_id = s->f[SIG_F_ROWID] ? strtoll(s->f[SIG_F_ROWID], NULL, 10) : (int64_t) i;
-		s->reason = signal_check((const char *const *) s->f, &rules, &s->r);
+		for (int f = 0; f < SIG_NFIELDS; f++)
+			rs[i].f[f] = ck.rel[i][f] == REL_NULL ? NULL : line + ck.rel[i][f];
 	}
 
 	/* duplicate ids: the first row (lowest row_id) of an id is kept */
@@ -388,6 +440,8 @@ done:
 	if (rc != 0)
 		ingest_free(d);
 	pending_free(pd);
+	free(ck.rs);
+	free(ck.rel);
 	free(rr.buf);
 	free(rr.off);
 	free(fu.buf);

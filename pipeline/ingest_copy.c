@@ -98,6 +98,13 @@ raw_append(raw_rows *rr, const char *line, size_t len)
 int
 ingest_copy_out(PGconn *c, const char *what, const char *sql, raw_rows *rr, char *err, size_t errlen)
 {
+	return ingest_copy_out_each(c, what, sql, rr, NULL, NULL, err, errlen);
+}
+
+int
+ingest_copy_out_each(PGconn *c, const char *what, const char *sql, raw_rows *rr, ingest_row_fn fn,
+					 void *ctx, char *err, size_t errlen)
+{
 	PGresult   *r = PQexec(c, sql);
 	char	   *line;
 	int			len, rc = 0;
@@ -112,7 +119,7 @@ ingest_copy_out(PGconn *c, const char *what, const char *sql, raw_rows *rr, char
 	PQclear(r);
 	while ((len = PQgetCopyData(c, &line, 0)) > 0)
 	{
-		if (rc == 0 && raw_append(rr, line, (size_t) len) != 0)
+		if (rc == 0 && (raw_append(rr, line, (size_t) len) != 0 || (fn && fn(rr, rr->n - 1, ctx) != 0)))
 		{
 			snprintf(err, errlen, "reading %s: out of memory", what);
 			rc = -1;

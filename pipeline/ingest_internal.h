@@ -23,6 +23,15 @@ typedef struct raw_rows
  */
 int			ingest_copy_out(PGconn *c, const char *what, const char *sql, raw_rows *rr,
 							char *err, size_t errlen);
+/*
+ * The same, calling fn(rr, i, ctx) for each row i as soon as it is in rr, on the calling
+ * thread while the server sends the next rows (the row may be changed in place; rr->buf may
+ * move later, so fn keeps offsets, not pointers).  fn returns 0, or -1 to fail the read
+ * (memory), which is reported as out of memory.
+ */
+typedef int (*ingest_row_fn) (raw_rows *rr, size_t i, void *ctx);
+int			ingest_copy_out_each(PGconn *c, const char *what, const char *sql, raw_rows *rr,
+								 ingest_row_fn fn, void *ctx, char *err, size_t errlen);
 
 /*
  * Split one COPY text row in place into at most nf fields (f[k] point into line, undoing
