@@ -4,8 +4,10 @@
  * Households: 15 % of PC6 areas have 5–9 (so small-cell suppression matters), the
  * rest 10–40 with a skew chosen so the total lands near the target (~90k city,
  * ~8.4M national).  The low-income share is a smooth field: per town a few Gaussian
- * bumps scaled into 10–35 %.  Hotspots are discs of 300–500 m, at least 2.5 km apart
- * and mostly on land, in which the signal probability is multiplied by 4–6.
+ * bumps scaled into 10–35 %.  Hotspots are discs of 400–600 m, at least 2.5 km apart
+ * and mostly on land, in which a household's expected number of arrears episodes is
+ * 12–14 times the city's mean level, whatever the local low-income share
+ * (docs/methodology.md §4.11 shows how the detection depends on these choices).
  */
 #include <math.h>
 #include <stdio.h>
@@ -18,6 +20,10 @@
 #define STREAM_BUMPS	5
 #define STREAM_HOT		6
 #define HOT_SEPARATION	2500.0		/* metres between hotspot centres */
+#define HOT_RADIUS_MIN	400.0		/* a cluster is about a buurt: 90-150 PC6 */
+#define HOT_RADIUS_MAX	600.0
+#define HOT_MULT_MIN	12.0		/* episodes per household, times the city's mean */
+#define HOT_MULT_MAX	14.0		/* level (synth_people.c) */
 
 /* Households per cell and each cell's first global household index. */
 static void
@@ -171,8 +177,8 @@ hotspots(synth_world *w, synth_rng *r, char *err, size_t errlen)
 		int			ok = 1;
 
 		synth_cell_centre(w, c, &h.cx, &h.cy);
-		h.r = synth_uab(r, 300, 500);
-		h.mult = synth_uab(r, 4, 6);
+		h.r = synth_uab(r, HOT_RADIUS_MIN, HOT_RADIUS_MAX);
+		h.mult = synth_uab(r, HOT_MULT_MIN, HOT_MULT_MAX);
 		for (size_t k = 0; k < w->nhot && ok; k++)
 		{
 			double		dx = h.cx - w->hot[k].cx, dy = h.cy - w->hot[k].cy;

@@ -20,18 +20,18 @@ psql -X -q -c "\copy (SELECT area_code, households, hh_signal, eb_rate, gi_z, li
 	ORDER BY area_code COLLATE \"C\") TO '$t/scores.csv' CSV HEADER"
 Rscript tests/spdep_city.R "$t" || fail "vsp and spdep disagree"
 
-# planted hotspots (truth_hotspots.csv): recall in a significant hot bin after FDR, and hot
-# areas that neither are planted nor touch a planted area (Gi*'s neighbourhood includes the
-# rim of a cluster; docs/methodology.md §4.10 gives the figures)
+# planted hotspots (truth_hotspots.csv): at least 90 % of the planted PC6 in a significant hot
+# bin after FDR, and at most 10 % of the hot PC6 outside the planted ones (docs/methodology.md
+# §4.11 has the figures for this and fifteen other seeds)
 psql -X -A -t -F' ' <<SQL > "$t/det.txt"
 CREATE TEMP TABLE truth (level text, code text);
 \copy truth FROM '$t/city/truth_hotspots.csv' CSV HEADER
-SELECT count(*) FILTER (WHERE t.code IS NOT NULL AND s.gi_bin > 0)::float / count(*) FILTER (WHERE t.code IS NOT NULL),
-       count(*) FILTER (WHERE s.gi_bin > 0),
-       count(*) FILTER (WHERE s.gi_bin > 0 AND t.code IS NULL)
+SELECT count(*) FILTER (WHERE t.code IS NOT NULL AND s.gi_bin > 0), count(*) FILTER (WHERE t.code IS NOT NULL),
+       count(*) FILTER (WHERE s.gi_bin > 0), count(*) FILTER (WHERE s.gi_bin > 0 AND t.code IS NULL)
 FROM vsp.area_scores s LEFT JOIN truth t ON t.level = 'pc6' AND t.code = s.area_code;
 SQL
-read -r recall hot outside < <(grep -v '^$' "$t/det.txt" | tail -n 1)
-echo "planted PC6 in a hot bin: $recall; hot areas: $hot, of which not planted: $outside"
-awk -v r="$recall" 'BEGIN { exit !(r >= 0.85) }' || fail "recall $recall below 0.85"
-[ "$outside" -le $((hot / 5)) ] || fail "$outside of $hot hot areas are not planted"
+read -r found planted hot outside < <(grep -v '^$' "$t/det.txt" | tail -n 1)
+echo "planted PC6 in a hot bin: $found of $planted; hot PC6: $hot, of which not planted: $outside"
+[ "$planted" -gt 0 ] || fail "no planted PC6 in truth_hotspots.csv"
+[ $((10 * found)) -ge $((9 * planted)) ] || fail "only $found of $planted planted PC6 in a hot bin (< 90 %)"
+[ $((10 * outside)) -le "$hot" ] || fail "$outside of $hot hot PC6 are not planted (> 10 %)"

@@ -8,7 +8,9 @@
 #   Without Leaflet installed the run still succeeds, logs a warning and writes no map.html.
 # Needs node and /usr/bin/chromium (`make deps`, VSP_DEPS_EXTRA=1 for Chromium); set
 # VSP_NO_BROWSER=1 to skip the browser part explicitly.  VSP_WEBMAP_SHOT=path keeps the
-# screenshot (docs/webmap-example.png is made that way).
+# screenshot.  docs/webmap-example.png is the same script on `make demo`'s PC6 night:
+#   node tests/webmap_e2e.mjs demo-out/runs-pc6/latest/map.html 5170 \
+#     demo-out/runs-pc6/latest/areas-pc6.csv 10 docs/webmap-example.png
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
