@@ -117,9 +117,10 @@ fuzz:
 	bin/fuzz_signal -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz/ build/fuzz/signal fuzz/corpus/signal
 	bin/fuzz_config -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz/ build/fuzz/config fuzz/corpus/config
 
-bin/bench_weights: bench/bench_weights.c geo/polys.c geo/kdtree.c geo/weights.c geo/weights_io.c geo/weights_points.c geo/weights.h
+BENCH_WEIGHTS_SRC := geo/polys.c geo/kdtree.c geo/weights.c geo/weights_io.c geo/weights_points.c geo/weights_sort.c
+bin/bench_weights: bench/bench_weights.c $(BENCH_WEIGHTS_SRC) geo/weights.h geo/weights_internal.h
 	@mkdir -p bin
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< geo/polys.c geo/kdtree.c geo/weights.c geo/weights_io.c geo/weights_points.c -lm
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BENCH_WEIGHTS_SRC) -lm
 
 $(BIN)/bench_lisa: bench/bench_lisa.c $(LIB_OBJ)
 	@mkdir -p $(BIN)

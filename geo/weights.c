@@ -12,8 +12,8 @@
  * queen keeps their area pairs, rook keeps an area pair only when two matches
  * are consecutive on both rings (a shared segment, not just a shared point).
  *
- * Every step ends in a sorted set (stable LSD radix sort, then dedupe), so the
- * result does not depend on the number of OpenMP threads.  Row neighbours come
+ * Every step ends in a sorted set (stable LSD radix sort in weights_sort.c, then
+ * dedupe), so the result does not depend on the number of OpenMP threads.  Row neighbours come
  * out ascending without a per-row sort because pairs are filled in (i,j) order.
  */
 #include "weights.h"
@@ -25,32 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#else
-#define omp_get_max_threads() 1
-#define omp_get_thread_num() 0
-#define omp_get_num_threads() 1
-#endif
-
-#define WT_MAX_THREADS 256
-#define WT_RADIX_BITS 11		/* 11-bit digits: 40-bit keys sort in 4 passes */
-#define WT_RADIX (1 << WT_RADIX_BITS)
 #define WT_EXACT_KEY_BITS 40	/* snap 0: hashed key width; collisions are re-checked */
-
-/* A sortable record: vertex (key = cell, p = area, q = point) or
- * match (key = area_i << 32 | area_j, p/q = matched points of i and j). */
-typedef struct wt_rec
-{
-	uint64_t	key;
-	uint32_t	p,
-				q;
-} wt_rec;
 
 /* A per-thread growable output buffer. */
 typedef struct wt_buf
 {
-	wt_rec	   *r;
+	weights_rec	   *r;
 	size_t		len,
 				cap;
 } wt_buf;
@@ -62,11 +42,11 @@ wt_push(wt_buf *b, uint64_t key, uint32_t p, uint32_t q)
 	if (b->len == b->cap)
 	{
 		size_t		nc = b->cap ? b->cap * 2 : 1024;
-		wt_rec	   *r;
+		weights_rec	   *r;
 
-		if (nc > SIZE_MAX / sizeof(wt_rec))
+		if (nc > SIZE_MAX / sizeof(weights_rec))
 			return -1;
-		r = realloc(b->r, nc * sizeof(wt_rec));
+		r = realloc(b->r, nc * sizeof(weights_rec));
 		if (r == NULL)
 			return -1;
 		b->r = r;
@@ -77,121 +57,6 @@ wt_push(wt_buf *b, uint64_t key, uint32_t p, uint32_t q)
 	b->r[b->len].q = q;
 	b->len++;
 	return 0;
-}
-
-/*
- * Stable LSD radix sort of n records by key, WT_RADIX_BITS per pass, skipping
- * digits that are equal in every key.  src and tmp both hold n records; returns the one that
- * holds the sorted result, or NULL on allocation failure.  A stable sort has one
- * possible output, so the result is the same for any thread count.
- */
-static wt_rec *
-wt_sort(wt_rec *src, wt_rec *tmp, size_t n)
-{
-	uint64_t	kor = 0,
-				kand = ~(uint64_t) 0,
-				vary;
-	size_t	   *hist;
-	int			nth = omp_get_max_threads(),
-				shift;
-
-	if (nth > WT_MAX_THREADS)
-		nth = WT_MAX_THREADS;
-#pragma omp parallel for num_threads(nth) reduction(|:kor) reduction(&:kand)
-	for (size_t i = 0; i < n; i++)
-	{
-		kor |= src[i].key;
-		kand &= src[i].key;
-	}
-	vary = kor ^ kand;
-	hist = malloc((size_t) nth * WT_RADIX * sizeof(size_t));
-	if (hist == NULL)
-		return NULL;
-	for (shift = 0; shift < 64; shift += WT_RADIX_BITS)
-	{
-		wt_rec	   *swap;
-
-		if (((vary >> shift) & (WT_RADIX - 1)) == 0)
-			continue;
-#pragma omp parallel num_threads(nth)
-		{
-			int			t = omp_get_thread_num(),
-						nt = omp_get_num_threads();
-			size_t		lo = n * (size_t) t / (size_t) nt,
-						hi = n * (size_t) (t + 1) / (size_t) nt;
-			size_t	   *h = hist + (size_t) t * WT_RADIX;
-
-			memset(h, 0, WT_RADIX * sizeof(size_t));
-			for (size_t i = lo; i < hi; i++)
-				h[(src[i].key >> shift) & (WT_RADIX - 1)]++;
-#pragma omp barrier
-#pragma omp single
-			{
-				size_t		sum = 0;
-
-				for (int b = 0; b < WT_RADIX; b++)
-				{
-					for (int u = 0; u < nt; u++)
-					{
-						size_t		c = hist[(size_t) u * WT_RADIX + b];
-
-						hist[(size_t) u * WT_RADIX + b] = sum;
-						sum += c;
-					}
-				}
-			}
-			for (size_t i = lo; i < hi; i++)
-				tmp[h[(src[i].key >> shift) & (WT_RADIX - 1)]++] = src[i];
-		}
-		swap = src;
-		src = tmp;
-		tmp = swap;
-	}
-	free(hist);
-	return src;
-}
-
-/* Symmetric binary weights from sorted, unique keys i << 32 | j with i < j. */
-static weights *
-wt_from_pairs(size_t n, const wt_rec *pr, size_t np, char *err, size_t errlen)
-{
-	weights    *w;
-	size_t	   *pos;
-
-	if (np > SIZE_MAX / 2)
-	{
-		weights_int_err(err, errlen, "too many neighbour pairs: %zu", np);
-		return NULL;
-	}
-	w = weights_alloc(n, 2 * np, err, errlen);
-	if (w == NULL)
-		return NULL;
-	for (size_t k = 0; k < np; k++)
-	{
-		w->off[(pr[k].key >> 32) + 1]++;
-		w->off[(pr[k].key & 0xffffffffu) + 1]++;
-	}
-	for (size_t i = 0; i < n; i++)
-		w->off[i + 1] += w->off[i];
-	pos = malloc((n ? n : 1) * sizeof(size_t));
-	if (pos == NULL)
-	{
-		weights_int_err(err, errlen, "out of memory building weights rows");
-		weights_free(w);
-		return NULL;
-	}
-	memcpy(pos, w->off, n * sizeof(size_t));
-	/* pairs ascend by (i,j): row r gets its lower neighbours, then its higher ones */
-	for (size_t k = 0; k < np; k++)
-	{
-		uint32_t	i = (uint32_t) (pr[k].key >> 32),
-					j = (uint32_t) pr[k].key;
-
-		w->nbr[pos[i]++] = j;
-		w->nbr[pos[j]++] = i;
-	}
-	free(pos);
-	return w;
 }
 
 /* ---- contiguity ---- */
@@ -254,7 +119,7 @@ wt_exact_key(double x, double y)
 typedef struct wt_ctx
 {
 	const geo_polys *p;
-	const wt_rec *v;			/* sorted vertex records */
+	const weights_rec *v;			/* sorted vertex records */
 	const uint32_t *rs;			/* run starts, nruns+1 */
 	size_t		nruns;
 	double		tol2;
@@ -271,11 +136,11 @@ wt_match_runs(const wt_ctx *c, size_t a, size_t b, wt_buf *out)
 
 	for (uint32_t i = c->rs[a]; i < c->rs[a + 1]; i++)
 	{
-		const wt_rec *vi = &c->v[i];
+		const weights_rec *vi = &c->v[i];
 
 		for (uint32_t j = (a == b ? i + 1 : c->rs[b]); j < c->rs[b + 1]; j++)
 		{
-			const wt_rec *vj = &c->v[j];
+			const weights_rec *vj = &c->v[j];
 			double		dx,
 						dy;
 
@@ -347,7 +212,7 @@ wt_match_chunk(const wt_ctx *c, size_t r0, size_t r1, wt_buf *out)
 static int
 wt_cmp_match(const void *a, const void *b)
 {
-	const wt_rec *x = a,
+	const weights_rec *x = a,
 			   *y = b;
 
 	if (x->p != y->p)
@@ -358,13 +223,13 @@ wt_cmp_match(const void *a, const void *b)
 /* Do the matches m[0..len) of one area pair (i,j) include a shared segment:
  * u -> succ(u) on i's ring matched to v -> succ/pred(v) on j's ring, both distinct points? */
 static int
-wt_group_is_rook(const geo_polys *p, wt_rec *m, size_t len)
+wt_group_is_rook(const geo_polys *p, weights_rec *m, size_t len)
 {
 	uint32_t	ai = (uint32_t) (m[0].key >> 32),
 				aj = (uint32_t) m[0].key;
 	const double *xy = p->xy;
 
-	qsort(m, len, sizeof(wt_rec), wt_cmp_match);
+	qsort(m, len, sizeof(weights_rec), wt_cmp_match);
 	for (size_t k = 0; k < len; k++)
 	{
 		uint32_t	su,
@@ -404,7 +269,7 @@ wt_group_is_rook(const geo_polys *p, wt_rec *m, size_t len)
 /* Turn sorted matches into unique area pairs in place (rook: only pairs with a
  * shared segment).  Returns the number of pairs kept, or SIZE_MAX on failure. */
 static size_t
-wt_reduce_matches(const geo_polys *p, wt_rec *m, size_t len, int rook)
+wt_reduce_matches(const geo_polys *p, weights_rec *m, size_t len, int rook)
 {
 	size_t		ng = 0,
 				kept = 0;
@@ -438,33 +303,12 @@ wt_reduce_matches(const geo_polys *p, wt_rec *m, size_t len, int rook)
 	return kept;
 }
 
-/* Sort the malloc'd array *a of n records by key, replacing *a by the sorted
- * buffer (the other one is freed).  0, or -1 on allocation failure. */
-static int
-wt_sort_owned(wt_rec **a, size_t n)
-{
-	wt_rec	   *tmp = malloc((n ? n : 1) * sizeof(wt_rec)),
-			   *s;
-
-	if (tmp == NULL)
-		return -1;
-	s = wt_sort(*a, tmp, n);
-	if (s == NULL)
-	{
-		free(tmp);
-		return -1;
-	}
-	free(s == *a ? tmp : *a);
-	*a = s;
-	return 0;
-}
-
 /*
  * Vertex records of all areas, sorted by cell key: finite points only, closing
  * points left out.  *nv gets the count, *bits_y the width of the y part of a grid
  * key (0 for snap 0).  NULL with err set on failure.
  */
-static wt_rec *
+static weights_rec *
 wt_vertices(const geo_polys *p, double snap, size_t *nv, int *bits_y, char *err, size_t errlen)
 {
 	double		xmin = INFINITY,
@@ -475,7 +319,7 @@ wt_vertices(const geo_polys *p, double snap, size_t *nv, int *bits_y, char *err,
 				y0 = 0;
 	size_t		n = p->n;
 	size_t	   *cnt = calloc(n + 1, sizeof(size_t));
-	wt_rec	   *v = NULL;
+	weights_rec	   *v = NULL;
 	int			by = 0;
 
 	if (cnt == NULL)
@@ -541,13 +385,13 @@ wt_vertices(const geo_polys *p, double snap, size_t *nv, int *bits_y, char *err,
 				return NULL;
 			}
 		}
-		v = malloc((*nv ? *nv : 1) * sizeof(wt_rec));
+		v = malloc((*nv ? *nv : 1) * sizeof(weights_rec));
 		if (v == NULL)
 			goto oom;
 	}
 	free(cnt);
 	cnt = NULL;
-	if (wt_sort_owned(&v, *nv) != 0)
+	if (weights_int_sort_owned(&v, *nv) != 0)
 		goto oom;
 	*bits_y = by;
 	return v;
@@ -563,16 +407,16 @@ oom:
  * Matches between vertices of different areas, sorted by area pair; each thread
  * takes one block of runs.  *nm gets the count; NULL on allocation failure.
  */
-static wt_rec *
+static weights_rec *
 wt_matches(wt_ctx *c, size_t *nm)
 {
-	wt_buf		bufs[WT_MAX_THREADS];
-	wt_rec	   *m = NULL;
+	wt_buf		bufs[WEIGHTS_MAX_THREADS];
+	weights_rec	   *m = NULL;
 	int			nth = omp_get_max_threads(),
 				failed = 0;
 
-	if (nth > WT_MAX_THREADS)
-		nth = WT_MAX_THREADS;
+	if (nth > WEIGHTS_MAX_THREADS)
+		nth = WEIGHTS_MAX_THREADS;
 	memset(bufs, 0, sizeof(bufs));
 #pragma omp parallel num_threads(nth)
 	{
@@ -592,22 +436,22 @@ wt_matches(wt_ctx *c, size_t *nm)
 	*nm = 0;
 	for (int t = 0; t < nth; t++)
 	{
-		if (bufs[t].len > SIZE_MAX / sizeof(wt_rec) - *nm)
+		if (bufs[t].len > SIZE_MAX / sizeof(weights_rec) - *nm)
 			failed = 1;
 		else
 			*nm += bufs[t].len;
 	}
 	if (!failed)
-		m = malloc((*nm ? *nm : 1) * sizeof(wt_rec));
+		m = malloc((*nm ? *nm : 1) * sizeof(weights_rec));
 	*nm = 0;
 	for (int t = 0; t < nth; t++)
 	{
 		if (m != NULL && bufs[t].len)
-			memcpy(m + *nm, bufs[t].r, bufs[t].len * sizeof(wt_rec));
+			memcpy(m + *nm, bufs[t].r, bufs[t].len * sizeof(weights_rec));
 		*nm += bufs[t].len;
 		free(bufs[t].r);
 	}
-	if (m != NULL && wt_sort_owned(&m, *nm) != 0)
+	if (m != NULL && weights_int_sort_owned(&m, *nm) != 0)
 	{
 		free(m);
 		m = NULL;
@@ -627,7 +471,7 @@ weights_contiguity(const geo_polys *p, const weights_spec *spec, char *err, size
 				nruns = 0,
 				nm = 0,
 				np;
-	wt_rec	   *v,
+	weights_rec	   *v,
 			   *m;
 	uint32_t   *rs;
 	int			bits_y = 0;
@@ -688,7 +532,7 @@ weights_contiguity(const geo_polys *p, const weights_spec *spec, char *err, size
 		weights_int_err(err, errlen, "out of memory matching %zu vertices", nv);
 		return NULL;
 	}
-	w = wt_from_pairs(p->n, m, np, err, errlen);
+	w = weights_int_from_pairs(p->n, m, np, err, errlen);
 	free(m);
 	return w;
 }

@@ -1,12 +1,15 @@
 /*
  * pipeline/ingest_internal.h — what the ingest module's files share: reading a COPY's
- * text rows into one buffer, and splitting a row into fields.  Not for other modules.
+ * text rows into one buffer, splitting a row into fields, and a rejected row's raw JSON.
+ * Not for other modules.
  */
 #ifndef VSP_INGEST_INTERNAL_H
 #define VSP_INGEST_INTERNAL_H
 
 #include <libpq-fe.h>
 #include <stddef.h>
+
+#include "ingest.h"
 
 /* The rows of one COPY ... TO STDOUT, owned by the struct (free buf and off). */
 typedef struct raw_rows
@@ -38,5 +41,11 @@ int			ingest_copy_out_each(PGconn *c, const char *what, const char *sql, raw_row
  * backslash escapes; \N gives NULL).  Returns the number of fields found.
  */
 int			ingest_copy_split(char *line, char **f, int nf);
+
+/*
+ * ingest_quarantine.c: the fields f[0..SIG_NFIELDS) of a rejected row as a JSON object, in
+ * d's arena (freed by ingest_free); NULL when out of memory.
+ */
+const char *ingest_raw_json(ingest_data *d, char *const *f);
 
 #endif

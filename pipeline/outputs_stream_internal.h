@@ -1,7 +1,8 @@
 /*
- * pipeline/outputs_stream_internal.h — shared by the three files of the streamed area
+ * pipeline/outputs_stream_internal.h — shared by the four files of the streamed area
  * writer only: outputs_stream.c (the pass), outputs_text.c (text buffer, numbers and escapes
- * as GDAL writes them) and outputs_zip.c (the XLSX container).  The small appends and
+ * as GDAL writes them), outputs_zip.c (the XLSX container) and outputs_geojson.c (the
+ * GeoJSON geometries).  The small appends and
  * integer formatters run for every character and cell of a national run: they are static
  * inline here so that the pass keeps them inlined.
  */
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gdal/ogr_srs_api.h>
 
 /* ---- growing text buffer ----
  * The buffer owns p (the caller frees it; {NULL, 0, 0, 0} is an empty buffer).  A failed
@@ -140,5 +142,23 @@ int			outputs_zip_stream_end(outputs_zip *z, outputs_zip_entry *e);
 /* The central directory and its end: 0, or -1 when a write failed (errno says why) or the
  * file is over 4 GiB. */
 int			outputs_zip_finish(outputs_zip *z);
+
+/* ---- GeoJSON geometries (outputs_geojson.c) ---- */
+
+struct geo_polys;
+struct areas;
+
+/*
+ * lon/lat of every point of p (2 * npts doubles, aligned with p->xy; caller frees *out),
+ * src → dst, each shared vertex transformed once.  0, -1 (memory), 2 when a point cannot be
+ * transformed, 4 when there is no transformation.
+ */
+int			outputs_lonlat_points(const struct geo_polys *p, OGRSpatialReferenceH src, OGRSpatialReferenceH dst,
+								  double **out);
+
+/* Area i's geometry from its rings as GDAL writes it (a Polygon, or a MultiPolygon when it has
+ * more than one exterior ring), ll from outputs_lonlat_points.  0, or 3 when a point lies
+ * outside lon/lat bounds (memory: b->oom). */
+int			outputs_put_geometry(outputs_sbuf *b, const struct areas *a, size_t i, const double *ll);
 
 #endif
