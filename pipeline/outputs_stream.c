@@ -32,6 +32,7 @@
 #include "outputs.h"
 #include "outputs_internal.h"
 #include "outputs_stream_internal.h"
+#include "../geo/geom.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -386,16 +387,11 @@ outputs_area_files(const outputs_run *r, const char *layer, const char *csv_path
 
 	if (ps.want_json)
 	{
-		src = OSRNewSpatialReference(NULL);
-		dst = OSRNewSpatialReference(NULL);
-		if (!src || !dst || OSRSetFromUserInput(src, r->cfg->working_crs) != OGRERR_NONE ||
-			OSRSetFromUserInput(dst, "EPSG:4326") != OGRERR_NONE)
+		if (!(src = geom_srs(r->cfg->working_crs)) || !(dst = geom_srs("EPSG:4326")))
 		{
 			snprintf(err, errlen, "outputs: unknown working CRS %s", r->cfg->working_crs);
 			goto done;
 		}
-		OSRSetAxisMappingStrategy(src, OAMS_TRADITIONAL_GIS_ORDER);
-		OSRSetAxisMappingStrategy(dst, OAMS_TRADITIONAL_GIS_ORDER);
 		if ((rc = outputs_lonlat_points(&a->polys, src, dst, &ps.ll)) != 0)
 		{
 			if (rc == -1)

@@ -12,10 +12,8 @@ t=$(mktemp -d "${TMPDIR:-/tmp}/vsp-cache-XXXXXX")
 trap 'rm -rf "$t"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-"$VSP" synth --quiet --output "$t/city" --seed 42 --load
-sed -e "s|demo-out/city/city.gpkg|$t/city/city.gpkg|" -e "s|demo-out/runs|$t/out|" config/demo.ini > "$t/pc4.ini"
-sed -e 's/^level = pc4/level = pc6/' -e 's/^layer = pc4/layer = pc6/' -e 's/^id_field = pc4/id_field = pc6/' \
-	"$t/pc4.ini" > "$t/pc6.ini"
+. tests/city.sh
+city_configs "$t"
 grep -q '^\[areas\]' "$t/pc4.ini" || fail "config/demo.ini has no [areas] section"
 
 # with_cache LEVEL VALUE NAME: the level's config with [areas] cache = VALUE

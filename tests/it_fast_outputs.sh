@@ -14,10 +14,8 @@ t=$(mktemp -d "${TMPDIR:-/tmp}/vsp-fast-XXXXXX")
 trap 'rm -rf "$t"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-"$VSP" synth --quiet --output "$t/city" --seed 42 --load
-sed -e "s|demo-out/city/city.gpkg|$t/city/city.gpkg|" -e "s|demo-out/runs|$t/out|" config/demo.ini > "$t/pc4.ini"
-sed -e 's/^level = pc4/level = pc6/' -e 's/^layer = pc4/layer = pc6/' -e 's/^id_field = pc4/id_field = pc6/' \
-	"$t/pc4.ini" > "$t/pc6.ini"
+. tests/city.sh
+city_configs "$t"
 
 # content of a GeoPackage or an XLSX as GDAL reads it back
 dump() { ogrinfo -ro -al "$1" | grep -v -E '^INFO: Open|using driver'; }

@@ -10,10 +10,10 @@ trap 'rm -rf "$t"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 command -v Rscript >/dev/null || fail "Rscript missing (apt-get install r-cran-spdep)"
 
-"$VSP" synth --quiet --output "$t/city" --seed 42 --load
-sed -e "s|demo-out/city/city.gpkg|$t/city/city.gpkg|" -e "s|demo-out/runs|$t/out|" \
-	-e "s|^layer = pc4|layer = pc6|" -e "s|^id_field = pc4|id_field = pc6|" -e "s|^level = pc4|level = pc6|" \
-	-e "s|^window_days = 90|window_days = 365|" config/demo.ini > "$t/pc6.ini"
+. tests/city.sh
+city_configs "$t"
+sed -i "s|^window_days = 90|window_days = 365|" "$t/pc6.ini"
+grep -q "^window_days = 365" "$t/pc6.ini" || fail "config/demo.ini no longer has window_days = 90"
 "$VSP" run --quiet --config "$t/pc6.ini" --as-of 2026-10-31 > /dev/null
 "$VSP" weights --quiet --input "$t/city/city.gpkg" --layer pc6 --id pc6 --snap 0.5 --output "$t/weights.gal" > /dev/null
 psql -X -q -c "\copy (SELECT area_code, households, hh_signal, eb_rate, gi_z, lisa_i FROM vsp.area_scores
